@@ -1,0 +1,51 @@
+import type { Nanos, TraceId } from './span.js';
+
+/** A validated trace search. Every field is already checked by the route. */
+export interface TraceQuery {
+  service?: string;
+  /** Matches the name of any span of `service` in the trace (or of any span when no service is given). */
+  operation?: string;
+  /** Bounds on the trace's duration, inclusive. */
+  minDurationNs?: Nanos;
+  maxDurationNs?: Nanos;
+  /** Bounds on the trace's start time, inclusive. */
+  startNs?: Nanos;
+  endNs?: Nanos;
+  /** Only traces with at least one span whose status is ERROR. */
+  errorOnly: boolean;
+  /** AND of span-or-resource attribute matches; a value matches its text form (`true`, `500`, `GET`). */
+  attrs: ReadonlyArray<{ key: string; value: string }>;
+  limit: number;
+  /** Continue strictly after this position in (start desc, traceId desc) order. */
+  after?: { startNs: Nanos; traceId: TraceId };
+}
+
+export interface TraceSummary {
+  traceId: TraceId;
+  /** Service and name of the root span; of the earliest span while no root has arrived. */
+  rootService: string;
+  rootName: string;
+  startTimeUnixNano: Nanos;
+  durationNs: Nanos;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+}
+
+export interface ServiceSummary {
+  name: string;
+  spanCount: number;
+  traceCount: number;
+  errorCount: number;
+}
+
+export interface OperationSummary {
+  name: string;
+  kind: number;
+  spanCount: number;
+  errorCount: number;
+  /** Span duration percentiles in nanoseconds (within 1 % relative error). */
+  p50Ns: number;
+  p95Ns: number;
+  p99Ns: number;
+}
