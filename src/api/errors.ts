@@ -1,0 +1,40 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import {
+  InvalidInputError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../model/errors.js';
+
+/** The one place where error types become HTTP statuses for the JSON API: `{ "error": message }`. */
+export function httpStatusOf(err: unknown): number {
+  if (err instanceof InvalidInputError) return 400;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof PayloadTooLargeError) return 413;
+  if (err instanceof UnsupportedMediaTypeError) return 415;
+  if (err instanceof OverloadedError) return 503;
+  const code = (err as FastifyError).statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
+}
+
+export function jsonErrors(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) req.log.error(err);
+    // Schema failures name the parameter ("querystring/limit must be string"); keep that, drop the prefix.
+    const message = status >= 500 ? 'internal error' : err.validation ? schemaMessage(err) : err.message;
+    if (err instanceof OverloadedError) reply.header('retry-after', String(err.retryAfterSeconds));
+    reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` });
+  });
+}
+
+function schemaMessage(err: FastifyError): string {
+  const v = err.validation?.[0];
+  if (!v) return err.message;
+  const name = v.instancePath.replace(/^\//, '') || (v.params as { missingProperty?: string }).missingProperty || '';
+  return `${name || err.validationContext || 'request'} ${v.message ?? 'is invalid'}`.trim();
+}

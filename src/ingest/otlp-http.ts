@@ -1,0 +1,124 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  InvalidInputError,
+  OverloadedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../model/errors.js';
+import type { SpanSink } from '../model/ports.js';
+import type { DecodedRequest } from './decoded.js';
+import { decodeJsonRequest } from './otlp-json.js';
+import { decodeProtobufRequest } from './otlp-proto.js';
+import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-response.js';
+
+/** The spec's recommended limit, applied to the body after decompression (reference §1.1). */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+
+type Encoding = 'protobuf' | 'json';
+
+export interface OtlpHttpOptions {
+  sink: SpanSink;
+  corsOrigins: readonly string[];
+  maxBodyBytes?: number;
+}
+
+/** POST /v1/traces (OTLP/HTTP, protobuf or JSON, optionally gzip) and its CORS preflight. */
+export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions): Promise<void> {
+  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  // Our own parsing: the raw bytes, whatever the type, so a wrong type is a 415 in OTLP's own format.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, req, reply) => {
+    const status = statusFor(err);
+    if (status >= 500) req.log.error(err);
+    const message = status >= 500 && !(err instanceof OverloadedError) ? 'internal error' : err.message;
+    if (err instanceof OverloadedError) reply.header('retry-after', String(err.retryAfterSeconds));
+    sendStatus(reply, encodingOf(req) ?? 'json', status, message);
+  });
+
+  app.options('/v1/traces', (req, reply) => {
+    corsHeaders(req, reply, opts.corsOrigins);
+    reply
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type, content-encoding')
+      .header('access-control-max-age', '7200')
+      .code(204)
+      .send();
+  });
+
+  app.post('/v1/traces', async (req, reply) => {
+    corsHeaders(req, reply, opts.corsOrigins);
+    const encoding = encodingOf(req);
+    if (!encoding) {
+      throw new UnsupportedMediaTypeError(
+        `unsupported Content-Type "${req.headers['content-type'] ?? ''}": send application/x-protobuf or application/json`,
+      );
+    }
+    const body = await decompress(req, limit);
+    const decoded: DecodedRequest = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
+    await opts.sink.consume(decoded.spans);
+    reply.code(200);
+    if (encoding === 'protobuf') {
+      return reply
+        .type('application/x-protobuf')
+        .send(exportResponseProtobuf(decoded.rejected, decoded.rejectionMessage));
+    }
+    return reply.type('application/json').send(exportResponseJson(decoded.rejected, decoded.rejectionMessage));
+  });
+}
+
+function encodingOf(req: FastifyRequest): Encoding | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+async function decompress(req: FastifyRequest, limit: number): Promise<Buffer> {
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const coding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  if (coding === 'identity' || coding === '') return body;
+  const inflater = coding === 'gzip' || coding === 'x-gzip' ? gunzip : coding === 'deflate' ? inflate : undefined;
+  if (!inflater) throw new UnsupportedMediaTypeError(`unsupported Content-Encoding "${coding}": send gzip or none`);
+  try {
+    // maxOutputLength stops a gzip bomb after `limit` bytes instead of inflating it whole.
+    return await inflater(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(`body is larger than ${limit} bytes after decompression`);
+    }
+    throw new InvalidInputError(`body is not valid ${coding}: ${(err as Error).message}`);
+  }
+}
+
+function statusFor(err: unknown): number {
+  if (err instanceof InvalidInputError) return 400;
+  if (err instanceof UnsupportedMediaTypeError) return 415;
+  if (err instanceof PayloadTooLargeError) return 413;
+  if (err instanceof OverloadedError) return 503;
+  const code = (err as { statusCode?: number }).statusCode;
+  // Fastify's own errors (body too large, bad content length) carry a 4xx status.
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
+}
+
+/** Every 4xx/5xx carries a google.rpc.Status in the request's encoding (reference §1.2). */
+function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, message: string): void {
+  // google.rpc.Code: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE, INTERNAL.
+  const grpcCode = status === 413 ? 8 : status === 503 ? 14 : status < 500 ? 3 : 13;
+  reply.code(status);
+  if (encoding === 'protobuf') reply.type('application/x-protobuf').send(statusProtobuf(grpcCode, message));
+  else reply.type('application/json').send(statusJson(grpcCode, message));
+}
+
+function corsHeaders(req: FastifyRequest, reply: FastifyReply, origins: readonly string[]): void {
+  const origin = req.headers.origin;
+  if (!origin || origins.length === 0) return;
+  if (origins.includes('*')) reply.header('access-control-allow-origin', '*');
+  else if (origins.includes(origin)) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, usage } from '../../src/config.js';
+
+function run(env: Record<string, string>, argv: string[]) {
+  const r = loadConfig(env, argv);
+  if (r.kind !== 'run') throw new Error(`expected run, got ${r.kind}`);
+  return r.config;
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(run({}, [])).toEqual({
+      host: '127.0.0.1',
+      uiPort: 16686,
+      otlpHttpPort: 4318,
+      db: 'data/tracelite.db',
+      corsOrigins: ['*'],
+      queueSpans: 200000,
+    });
+  });
+
+  it('takes flags in both spellings, and flags win over the environment', () => {
+    const c = run({ TRACELITE_UI_PORT: '9000', TRACELITE_DB: '/tmp/x.db' }, ['--ui-port', '9001', '--otlp-http-port=0']);
+    expect(c.uiPort).toBe(9001);
+    expect(c.otlpHttpPort).toBe(0);
+    expect(c.db).toBe('/tmp/x.db');
+  });
+
+  it('reads every flag from its TRACELITE_ variable', () => {
+    const c = run(
+      {
+        TRACELITE_HOST: '0.0.0.0',
+        TRACELITE_UI_PORT: '1',
+        TRACELITE_OTLP_HTTP_PORT: '2',
+        TRACELITE_DB: 'a.db',
+        TRACELITE_CORS_ORIGINS: 'http://localhost:3000, https://app.example',
+        TRACELITE_QUEUE_SPANS: '10',
+      },
+      [],
+    );
+    expect(c).toEqual({
+      host: '0.0.0.0',
+      uiPort: 1,
+      otlpHttpPort: 2,
+      db: 'a.db',
+      corsOrigins: ['http://localhost:3000', 'https://app.example'],
+      queueSpans: 10,
+    });
+  });
+
+  it('allows no browser origins by default when not bound to loopback', () => {
+    expect(run({}, ['--host', '0.0.0.0']).corsOrigins).toEqual([]);
+    expect(run({}, ['--host', '::1']).corsOrigins).toEqual(['*']);
+  });
+
+  it.each([
+    [['--ui-port', 'abc'], /--ui-port: "abc" is not a port/],
+    [['--otlp-http-port', '70000'], /--otlp-http-port: "70000" is not a port/],
+    [['--db', ''], /--db: must not be empty/],
+    [['--queue-spans', '0'], /--queue-spans/],
+    [['--cors-origins', 'not an origin'], /--cors-origins/],
+    [['--bogus'], /bogus/],
+    [['--host', 'a b'], /--host/],
+  ])('rejects %j naming the flag', (argv, message) => {
+    expect(() => loadConfig({}, argv)).toThrow(ConfigError);
+    expect(() => loadConfig({}, argv)).toThrow(message);
+  });
+
+  it('names the environment variable when the bad value came from there', () => {
+    expect(() => loadConfig({ TRACELITE_UI_PORT: '-1' }, [])).toThrow(/TRACELITE_UI_PORT/);
+  });
+
+  it('answers --help and --version', () => {
+    expect(loadConfig({}, ['--help']).kind).toBe('help');
+    expect(loadConfig({}, ['--version']).kind).toBe('version');
+    for (const name of ['--host', '--ui-port', '--otlp-http-port', '--db', 'TRACELITE_UI_PORT', '16686', '4318']) {
+      expect(usage()).toContain(name);
+    }
+  });
+});
