@@ -27,7 +27,7 @@ export interface OtlpHttpOptions {
   maxBodyBytes?: number;
 }
 
-/** POST /v1/traces (OTLP/HTTP, protobuf or JSON, optionally gzip) and its CORS preflight. */
+/** POST /v1/traces (OTLP/HTTP, protobuf or JSON, optionally gzip), its CORS preflight, and no-op metrics/logs. */
 export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions): Promise<void> {
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   // Our own parsing: the raw bytes, whatever the type, so a wrong type is a 415 in OTLP's own format.
@@ -42,35 +42,57 @@ export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions
     sendStatus(reply, encodingOf(req) ?? 'json', status, message);
   });
 
-  app.options('/v1/traces', (req, reply) => {
-    corsHeaders(req, reply, opts.corsOrigins);
-    reply
-      .header('access-control-allow-methods', 'POST, OPTIONS')
-      .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type, content-encoding')
-      .header('access-control-max-age', '7200')
-      .code(204)
-      .send();
-  });
+  for (const signal of ['traces', 'metrics', 'logs']) {
+    app.options(`/v1/${signal}`, (req, reply) => {
+      corsHeaders(req, reply, opts.corsOrigins);
+      reply
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type, content-encoding')
+        .header('access-control-max-age', '7200')
+        .code(204)
+        .send();
+    });
+  }
 
   app.post('/v1/traces', async (req, reply) => {
-    corsHeaders(req, reply, opts.corsOrigins);
-    const encoding = encodingOf(req);
-    if (!encoding) {
-      throw new UnsupportedMediaTypeError(
-        `unsupported Content-Type "${req.headers['content-type'] ?? ''}": send application/x-protobuf or application/json`,
-      );
-    }
-    const body = await decompress(req, limit);
+    const { encoding, body } = await readBody(req, reply, opts.corsOrigins, limit);
     const decoded: DecodedRequest = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
     await opts.sink.consume(decoded.spans);
-    reply.code(200);
-    if (encoding === 'protobuf') {
-      return reply
-        .type('application/x-protobuf')
-        .send(exportResponseProtobuf(decoded.rejected, decoded.rejectionMessage));
-    }
-    return reply.type('application/json').send(exportResponseJson(decoded.rejected, decoded.rejectionMessage));
+    return sendExportResponse(reply, encoding, decoded.rejected, decoded.rejectionMessage);
   });
+
+  // The Node SDK exports metrics and logs by default too; tracelite keeps traces only, and answers these with
+  // success (after the same type and size checks) so a default setup logs no export errors.
+  for (const signal of ['metrics', 'logs']) {
+    app.post(`/v1/${signal}`, async (req, reply) => {
+      const { encoding } = await readBody(req, reply, opts.corsOrigins, limit);
+      return sendExportResponse(reply, encoding, 0, '');
+    });
+  }
+}
+
+async function readBody(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  origins: readonly string[],
+  limit: number,
+): Promise<{ encoding: Encoding; body: Buffer }> {
+  corsHeaders(req, reply, origins);
+  const encoding = encodingOf(req);
+  if (!encoding) {
+    throw new UnsupportedMediaTypeError(
+      `unsupported Content-Type "${req.headers['content-type'] ?? ''}": send application/x-protobuf or application/json`,
+    );
+  }
+  return { encoding, body: await decompress(req, limit) };
+}
+
+function sendExportResponse(reply: FastifyReply, encoding: Encoding, rejected: number, message: string): FastifyReply {
+  reply.code(200);
+  if (encoding === 'protobuf') {
+    return reply.type('application/x-protobuf').send(exportResponseProtobuf(rejected, message));
+  }
+  return reply.type('application/json').send(exportResponseJson(rejected, message));
 }
 
 function encodingOf(req: FastifyRequest): Encoding | undefined {

@@ -158,6 +158,17 @@ describe('POST /v1/traces', () => {
     expect(post2.headers['access-control-allow-origin']).toBe('*');
   });
 
+  it('answers metrics and logs exports with success so SDK defaults log no errors, but checks them', async () => {
+    for (const url of ['/v1/metrics', '/v1/logs']) {
+      const ok = await server.otlp.inject({ method: 'POST', url, payload: Buffer.alloc(0), headers: PB });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.rawPayload.length).toBe(0);
+      const bad = await server.otlp.inject({ method: 'POST', url, payload: 'x', headers: { 'content-type': 'text/plain' } });
+      expect(bad.statusCode).toBe(415);
+    }
+    expect(storedSpanCount()).toBe(0);
+  });
+
   it('is served on the UI port too', async () => {
     const res = await server.ui.inject({ method: 'POST', url: '/v1/traces', payload: '{}', headers: JSON_CT });
     expect(res.statusCode).toBe(200);
