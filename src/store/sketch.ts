@@ -1,0 +1,101 @@
+/**
+ * A DDSketch-style log-bucket sketch of durations (non-negative nanoseconds). Bucket i holds the values in
+ * (γ^(i-1), γ^i] and answers with 2γ^i/(γ+1), so every quantile is within ALPHA relative error. Buckets are
+ * never collapsed: with γ ≈ 1.0202 the whole int64 range is ~2,200 buckets, and one operation's durations
+ * typically fill a few hundred. Pure: no database here; the writer merges one batch's sketch into the stored one.
+ */
+
+/** Relative accuracy of every quantile. */
+export const ALPHA = 0.01;
+const GAMMA = (1 + ALPHA) / (1 - ALPHA);
+const LN_GAMMA = Math.log(GAMMA);
+const FORMAT_VERSION = 1;
+
+export class DurationSketch {
+  /** Values below 1 ns (i.e. 0). */
+  zeroCount = 0;
+  count = 0;
+  readonly bins = new Map<number, number>();
+
+  add(valueNs: number, times = 1): void {
+    this.count += times;
+    if (!(valueNs >= 1)) {
+      this.zeroCount += times;
+      return;
+    }
+    const i = Math.ceil(Math.log(valueNs) / LN_GAMMA);
+    this.bins.set(i, (this.bins.get(i) ?? 0) + times);
+  }
+
+  merge(other: DurationSketch): void {
+    this.count += other.count;
+    this.zeroCount += other.zeroCount;
+    for (const [i, c] of other.bins) this.bins.set(i, (this.bins.get(i) ?? 0) + c);
+  }
+
+  /** The value of rank ⌊q·(count−1)⌋ within ALPHA relative error; 0 for an empty sketch. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.floor(Math.min(1, Math.max(0, q)) * (this.count - 1));
+    if (rank < this.zeroCount) return 0;
+    let seen = this.zeroCount;
+    for (const i of [...this.bins.keys()].sort((a, b) => a - b)) {
+      seen += this.bins.get(i)!;
+      if (seen > rank) return (2 * Math.pow(GAMMA, i)) / (GAMMA + 1);
+    }
+    return 0; // unreachable while count matches the bins
+  }
+
+  /** Compact bytes: version, zero count, bin count, then (index delta, count) varint pairs in index order. */
+  encode(): Uint8Array {
+    const out: number[] = [FORMAT_VERSION];
+    writeVarint(out, this.zeroCount);
+    writeVarint(out, this.bins.size);
+    let prev = 0;
+    for (const i of [...this.bins.keys()].sort((a, b) => a - b)) {
+      writeVarint(out, i - prev); // indices are >= 0 because values are >= 1 ns
+      writeVarint(out, this.bins.get(i)!);
+      prev = i;
+    }
+    return Uint8Array.from(out);
+  }
+
+  static decode(bytes: Uint8Array): DurationSketch {
+    const sketch = new DurationSketch();
+    const at = { pos: 0 };
+    if (bytes[at.pos++] !== FORMAT_VERSION) throw new Error('unknown duration sketch format');
+    sketch.zeroCount = readVarint(bytes, at);
+    sketch.count = sketch.zeroCount;
+    const bins = readVarint(bytes, at);
+    let index = 0;
+    for (let n = 0; n < bins; n++) {
+      index += readVarint(bytes, at);
+      const c = readVarint(bytes, at);
+      sketch.bins.set(index, c);
+      sketch.count += c;
+    }
+    return sketch;
+  }
+}
+
+/** LEB128 with arithmetic, not bit operators, so counts above 2^31 survive (exact up to 2^53). */
+function writeVarint(out: number[], value: number): void {
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+function readVarint(bytes: Uint8Array, at: { pos: number }): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at.pos++];
+    if (b === undefined) throw new Error('truncated duration sketch');
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return value;
+    scale *= 0x80;
+  }
+}
