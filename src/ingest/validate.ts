@@ -1,0 +1,39 @@
+import { isAllZeroHex } from '../model/ids.js';
+import type { SpanRecord } from '../model/span.js';
+import type { Rejections } from './decoded.js';
+
+/**
+ * Per-span checks shared by both decoders. An invalid span is dropped and counted (partial success);
+ * it never fails the whole request. IDs arrive as lowercase hex of whatever length was sent.
+ */
+export function spanProblem(span: SpanRecord): string {
+  const { traceId, spanId, parentSpanId } = span;
+  if (traceId.length !== 32) return `span ${label(spanId)}: trace_id must be 16 bytes, got ${traceId.length / 2}`;
+  if (isAllZeroHex(traceId)) return `span ${label(spanId)}: trace_id must not be all zero`;
+  if (spanId.length !== 16) return `span ${label(spanId)}: span_id must be 8 bytes, got ${spanId.length / 2}`;
+  if (isAllZeroHex(spanId)) return `span ${label(spanId)}: span_id must not be all zero`;
+  if (parentSpanId.length !== 0 && parentSpanId.length !== 16) {
+    return `span ${label(spanId)}: parent_span_id must be empty or 8 bytes, got ${parentSpanId.length / 2}`;
+  }
+  if (span.endTimeUnixNano < span.startTimeUnixNano) {
+    return `span ${label(spanId)}: end_time_unix_nano ${span.endTimeUnixNano} is before start_time_unix_nano ${span.startTimeUnixNano}`;
+  }
+  return '';
+}
+
+/** Keeps `span` in `out` if valid (normalising an all-zero parent to '' = root), else counts it. */
+export function acceptSpan(span: SpanRecord, out: SpanRecord[], rejections: Rejections): void {
+  const problem = spanProblem(span);
+  if (problem !== '') {
+    rejections.reject(problem);
+    return;
+  }
+  if (span.parentSpanId.length !== 0 && isAllZeroHex(span.parentSpanId)) span.parentSpanId = '';
+  out.push(span);
+}
+
+/** A span ID for a message: short enough to read, long enough to find. */
+function label(spanId: string): string {
+  if (spanId === '') return '(no span_id)';
+  return spanId.length > 16 ? spanId.slice(0, 16) + '…' : spanId;
+}
