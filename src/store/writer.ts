@@ -1,0 +1,157 @@
+import type { SpanWriter } from '../model/ports.js';
+import type { SpanRecord } from '../model/span.js';
+import { BatchAggregates, mergeTrace, spanDuration, type TraceSummaryState } from './batch.js';
+import { DimensionIds } from './dimensions.js';
+import type { Db } from './open.js';
+import { DurationSketch } from './sketch.js';
+
+const INSERT_SPAN = `INSERT OR IGNORE INTO spans (
+  trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code,
+  status_message, trace_state, flags, attributes, events, links, dropped_attributes_count,
+  dropped_events_count, dropped_links_count, resource_id, scope_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const TRACE_COLUMNS =
+  'start_ns, end_ns, span_count, error_count, root_service, root_name, root_start_ns, has_root, services';
+
+interface TraceRow {
+  start_ns: bigint;
+  end_ns: bigint;
+  span_count: bigint;
+  error_count: bigint;
+  root_service: string;
+  root_name: string;
+  root_start_ns: bigint;
+  has_root: bigint;
+  services: string;
+}
+
+function prepareStatements(db: Db) {
+  return {
+    insertSpan: db.prepare(INSERT_SPAN),
+    getTrace: db.prepare(`SELECT ${TRACE_COLUMNS} FROM traces WHERE trace_id = ?`).safeIntegers(true),
+    insertTrace: db.prepare(
+      `INSERT INTO traces (${TRACE_COLUMNS}, duration_ns, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateTrace: db.prepare(
+      `UPDATE traces SET start_ns = ?, end_ns = ?, span_count = ?, error_count = ?, root_service = ?,
+       root_name = ?, root_start_ns = ?, has_root = ?, services = ?, duration_ns = ? WHERE trace_id = ?`,
+    ),
+    insertTraceService: db.prepare(
+      'INSERT OR IGNORE INTO trace_services (trace_id, service, start_ns, duration_ns) VALUES (?, ?, ?, ?)',
+    ),
+    updateTraceServices: db.prepare('UPDATE trace_services SET start_ns = ?, duration_ns = ? WHERE trace_id = ?'),
+    upsertService: db.prepare(
+      `INSERT INTO services (name, span_count, trace_count, error_count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET span_count = span_count + excluded.span_count,
+         trace_count = trace_count + excluded.trace_count, error_count = error_count + excluded.error_count`,
+    ),
+    getSketch: db.prepare('SELECT sketch FROM operations WHERE service = ? AND name = ? AND kind = ?').pluck(),
+    upsertOperation: db.prepare(
+      `INSERT INTO operations (service, name, kind, span_count, error_count, sketch) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (service, name, kind) DO UPDATE SET span_count = span_count + excluded.span_count,
+         error_count = error_count + excluded.error_count, sketch = excluded.sketch`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export interface WriterOptions {
+  /** Distinct resources (and scopes) remembered in memory before the cache starts over. */
+  idCacheSize?: number;
+}
+
+/**
+ * Writes spans and keeps the summaries (traces, trace_services, services, operations) in step, all in one
+ * transaction per call: the caller group-commits many requests' spans at once. `INSERT OR IGNORE` on
+ * (trace_id, span_id) makes retried exports harmless, and only rows actually inserted reach the summaries.
+ */
+export class SqliteSpanWriter implements SpanWriter {
+  private readonly st: Statements;
+  private readonly ids: DimensionIds;
+  private readonly tx: (spans: readonly SpanRecord[]) => void;
+
+  constructor(db: Db, options: WriterOptions = {}) {
+    this.st = prepareStatements(db);
+    this.ids = new DimensionIds(db, options.idCacheSize);
+    this.tx = db.transaction((spans: readonly SpanRecord[]) => this.write(spans));
+  }
+
+  writeSpans(spans: readonly SpanRecord[]): void {
+    if (spans.length === 0) return;
+    try {
+      this.tx(spans);
+    } catch (err) {
+      this.ids.clear(); // the rollback may have removed resource/scope rows the cache points at
+      throw err;
+    }
+  }
+
+  private write(spans: readonly SpanRecord[]): void {
+    const agg = new BatchAggregates();
+    const insert = this.st.insertSpan;
+    for (const r of spans) {
+      const duration = spanDuration(r);
+      const info = insert.run(
+        r.traceId, r.spanId, r.parentSpanId, r.resource.serviceName, r.name, r.kind,
+        r.startTimeUnixNano, r.endTimeUnixNano, duration, r.statusCode, r.statusMessage, r.traceState, r.flags,
+        r.attributes, r.events, r.links, r.droppedAttributesCount, r.droppedEventsCount, r.droppedLinksCount,
+        this.ids.resourceId(r.resource), this.ids.scopeId(r.scope),
+      ); // prettier-ignore
+      if (info.changes > 0) agg.add(r, duration);
+    }
+    for (const [traceId, t] of agg.traces) this.flushTrace(agg, traceId, t);
+    this.flushServices(agg);
+    this.flushOperations(agg);
+  }
+
+  /** One read and one write of the trace's summary, plus its trace_services rows when they change. */
+  private flushTrace(agg: BatchAggregates, traceId: string, t: Parameters<typeof mergeTrace>[1]): void {
+    const row = this.st.getTrace.get(traceId) as TraceRow | undefined;
+    const stored = row && fromRow(row);
+    const { merged: m, newServices, timingChanged } = mergeTrace(stored, t);
+    const duration = m.endNs - m.startNs;
+    const values = [
+      m.startNs, m.endNs, m.spanCount, m.errorCount, m.root.service, m.root.name, m.root.startNs,
+      m.root.hasRoot ? 1 : 0, JSON.stringify(m.services), duration, traceId,
+    ]; // prettier-ignore
+    if (stored) {
+      this.st.updateTrace.run(values);
+      if (timingChanged) this.st.updateTraceServices.run(m.startNs, duration, traceId);
+    } else {
+      this.st.insertTrace.run(values);
+    }
+    for (const service of newServices) {
+      const added = this.st.insertTraceService.run(traceId, service, m.startNs, duration).changes;
+      const svc = agg.services.get(service);
+      if (svc) svc.traceCount += added;
+    }
+  }
+
+  private flushServices(agg: BatchAggregates): void {
+    for (const [name, s] of agg.services) this.st.upsertService.run(name, s.spanCount, s.traceCount, s.errorCount);
+  }
+
+  /** Sketches merge in JS: read the stored one, add the batch's, write it back once per operation. */
+  private flushOperations(agg: BatchAggregates): void {
+    for (const op of agg.operations.values()) {
+      const stored = this.st.getSketch.get(op.service, op.name, op.kind) as Uint8Array | undefined;
+      const sketch = op.sketch;
+      if (stored) sketch.merge(DurationSketch.decode(stored));
+      const bytes = sketch.encode();
+      this.st.upsertOperation.run(op.service, op.name, op.kind, op.spanCount, op.errorCount, bytes);
+    }
+  }
+}
+
+function fromRow(row: TraceRow): TraceSummaryState {
+  return {
+    startNs: row.start_ns,
+    endNs: row.end_ns,
+    spanCount: Number(row.span_count),
+    errorCount: Number(row.error_count),
+    root: { service: row.root_service, name: row.root_name, startNs: row.root_start_ns, hasRoot: row.has_root === 1n },
+    services: JSON.parse(row.services) as string[],
+  };
+}
