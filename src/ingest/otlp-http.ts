@@ -34,7 +34,7 @@ export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler((err: Error, req, reply) => {
     const status = statusFor(err);
     if (status >= 500) req.log.error(err);
     const message = status >= 500 && !(err instanceof OverloadedError) ? 'internal error' : err.message;
