@@ -31,8 +31,9 @@ async function sendThrough(exporter: SpanExporter, service: string): Promise<Rea
   });
   richTrace(provider.getTracer('e2e-scope', '9.9.9'));
   await provider.forceFlush();
+  const spans = memory.getFinishedSpans(); // shutdown() empties the in-memory exporter
   await provider.shutdown();
-  return memory.getFinishedSpans();
+  return spans;
 }
 
 async function readTrace(traceId: string) {
