@@ -65,7 +65,7 @@ describe('tracelite CLI', () => {
       body: exportRequest({ api: spans }),
       headers: { 'content-type': 'application/json' },
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100)); // the request is on its way, not yet answered
     running.child.kill('SIGINT');
     const res = await sent;
     expect(res.status).toBe(200);
