@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../model/errors.js';
-import { bigIntText, doubleText, MAX_VALUE_DEPTH, type ObjectText, type ObjectTextPool, quote } from './attributes.js';
+import { bigIntText, doubleText, MAX_VALUE_DEPTH, quote } from './attributes.js';
+import { dedupe } from './json-writer.js';
 
 /**
  * Field readers for OTLP/JSON (reference/protocol.md §1.4). `null` and a missing key both mean the
@@ -112,17 +113,40 @@ export function idHex(v: unknown, bytes: number, what: string): string | null {
   return isHex ? v.toLowerCase() : null;
 }
 
-/** Turns parsed KeyValue objects into members of `into`. */
-export function attributesInto(v: unknown, into: ObjectText, pool: ObjectTextPool, depth: number): void {
+/**
+ * A list of parsed KeyValue objects as the JSON text of an attributes object. Same rule as the
+ * protobuf side: if a key repeats anywhere inside, the whole text is rewritten by `dedupe`.
+ */
+export function attributesText(v: unknown): string {
+  dup = false;
+  const text = objectText(v, 0);
+  return dup ? dedupe(text) : text;
+}
+
+/** Set when any object inside the current attribute list repeats a key. */
+let dup = false;
+/** Keys of the object being built at each nesting depth (a JSON document is a tree: no interleaving). */
+const keysAt: string[][] = [];
+
+function objectText(v: unknown, depth: number): string {
   const kvs = list(v, 'attributes');
+  if (kvs.length === 0) return '{}';
+  const keys = keysAt[depth] ?? (keysAt[depth] = []);
+  keys.length = 0;
+  let s = '{';
   for (let i = 0; i < kvs.length; i++) {
     const kv = object(kvs[i], 'KeyValue');
-    into.add(str(kv.key, 'KeyValue.key'), anyValueText(kv.value, pool, depth));
+    const key = str(kv.key, 'KeyValue.key');
+    if (keys.indexOf(key) >= 0) dup = true;
+    else keys.push(key);
+    s += (i === 0 ? '' : ',') + quote(key) + ':' + anyValueText(kv.value, depth);
   }
+  keys.length = 0;
+  return s + '}';
 }
 
 /** An AnyValue as JSON text (see `AttrValue`); `{}` is null. If several cases are present the last wins. */
-export function anyValueText(v: unknown, pool: ObjectTextPool, depth: number): string {
+function anyValueText(v: unknown, depth: number): string {
   if (v === undefined || v === null) return 'null';
   const o = object(v, 'AnyValue');
   let out = 'null';
@@ -134,8 +158,8 @@ export function anyValueText(v: unknown, pool: ObjectTextPool, depth: number): s
       case 'boolValue': case 'bool_value': out = bool(x); break;
       case 'intValue': case 'int_value': out = intText(x); break;
       case 'doubleValue': case 'double_value': out = doubleJson(x); break;
-      case 'arrayValue': case 'array_value': out = arrayText(x, pool, depth + 1); break;
-      case 'kvlistValue': case 'kvlist_value': out = kvlistText(x, pool, depth + 1); break;
+      case 'arrayValue': case 'array_value': out = arrayText(x, depth + 1); break;
+      case 'kvlistValue': case 'kvlist_value': out = kvlistText(x, depth + 1); break;
       case 'bytesValue': case 'bytes_value': out = bytesText(x); break;
       // A profiles-only dictionary index: traces have no dictionary, so the value is unknown.
       case 'stringValueStrindex': case 'string_value_strindex': out = 'null'; break;
@@ -181,17 +205,15 @@ function bytesText(x: unknown): string {
   return '"' + Buffer.from(x, 'base64').toString('base64') + '"';
 }
 
-function arrayText(x: unknown, pool: ObjectTextPool, depth: number): string {
+function arrayText(x: unknown, depth: number): string {
   if (depth > MAX_VALUE_DEPTH) fail('AnyValue', `is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   const values = list(object(x, 'AnyValue.arrayValue').values, 'ArrayValue.values');
   let s = '';
-  for (let i = 0; i < values.length; i++) s += (i === 0 ? '' : ',') + anyValueText(values[i], pool, depth);
+  for (let i = 0; i < values.length; i++) s += (i === 0 ? '' : ',') + anyValueText(values[i], depth);
   return '[' + s + ']';
 }
 
-function kvlistText(x: unknown, pool: ObjectTextPool, depth: number): string {
+function kvlistText(x: unknown, depth: number): string {
   if (depth > MAX_VALUE_DEPTH) fail('AnyValue', `is nested deeper than ${MAX_VALUE_DEPTH} levels`);
-  const into = pool.acquire();
-  attributesInto(object(x, 'AnyValue.kvlistValue').values, into, pool, depth);
-  return pool.release(into);
+  return objectText(object(x, 'AnyValue.kvlistValue').values, depth);
 }

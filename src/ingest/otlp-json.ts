@@ -1,9 +1,9 @@
 import { InvalidInputError } from '../model/errors.js';
 import type { ResourceRecord, ScopeRecord, SpanRecord } from '../model/span.js';
-import { eventText, linkText, ObjectTextPool, serviceNameOf } from './attributes.js';
+import { eventText, linkText, serviceNameOf } from './attributes.js';
 import { type DecodedRequest, Rejections } from './decoded.js';
 import {
-  attributesInto,
+  attributesText,
   enumCode,
   idHex,
   list,
@@ -27,7 +27,6 @@ import { acceptSpan } from './validate.js';
  */
 export function decodeJsonRequest(text: string | Buffer): DecodedRequest {
   const root = object(parse(typeof text === 'string' ? text : text.toString('utf8')), 'ExportTraceServiceRequest');
-  pool.reset();
   const out: SpanRecord[] = [];
   const rej = new Rejections();
   const all = list(root.resourceSpans ?? root.resource_spans, 'resourceSpans');
@@ -46,13 +45,9 @@ function parse(text: string): unknown {
   }
 }
 
-const pool = new ObjectTextPool();
-
 function resourceSpans(rs: Obj, out: SpanRecord[], rej: Rejections): void {
   const r = optObject(rs.resource, 'Resource');
-  const attrs = pool.acquire();
-  if (r) attributesInto(r.attributes, attrs, pool, 0);
-  const attributes = pool.release(attrs);
+  const attributes = r ? attributesText(r.attributes) : '{}';
   const resource: ResourceRecord = {
     serviceName: serviceNameOf(attributes),
     attributes,
@@ -66,12 +61,10 @@ function resourceSpans(rs: Obj, out: SpanRecord[], rej: Rejections): void {
 
 function scopeSpans(ss: Obj, resource: ResourceRecord, out: SpanRecord[], rej: Rejections): void {
   const s = optObject(ss.scope ?? ss.instrumentationLibrary ?? ss.instrumentation_library, 'InstrumentationScope');
-  const attrs = pool.acquire();
-  if (s) attributesInto(s.attributes, attrs, pool, 0);
   const scope: ScopeRecord = {
     name: s ? str(s.name, 'InstrumentationScope.name') : '',
     version: s ? str(s.version, 'InstrumentationScope.version') : '',
-    attributes: pool.release(attrs),
+    attributes: s ? attributesText(s.attributes) : '{}',
     droppedAttributesCount: s ? uint32(s.droppedAttributesCount ?? s.dropped_attributes_count, 'InstrumentationScope.droppedAttributesCount') : 0,
   };
   const spans = list(ss.spans, 'spans');
@@ -83,8 +76,6 @@ function span(s: Obj, resource: ResourceRecord, scope: ScopeRecord, out: SpanRec
   const spanId = idHex(s.spanId ?? s.span_id, 8, 'Span.spanId');
   const parentSpanId = idHex(s.parentSpanId ?? s.parent_span_id, 8, 'Span.parentSpanId');
   const status = optObject(s.status, 'Span.status');
-  const attrs = pool.acquire();
-  attributesInto(s.attributes, attrs, pool, 0);
   const record: SpanRecord = {
     traceId: traceId ?? '',
     spanId: spanId ?? '',
@@ -95,7 +86,7 @@ function span(s: Obj, resource: ResourceRecord, scope: ScopeRecord, out: SpanRec
     kind: enumCode(s.kind, SPAN_KIND_CODES, 'Span.kind'),
     startTimeUnixNano: nanos(s.startTimeUnixNano ?? s.start_time_unix_nano, 'Span.startTimeUnixNano'),
     endTimeUnixNano: nanos(s.endTimeUnixNano ?? s.end_time_unix_nano, 'Span.endTimeUnixNano'),
-    attributes: pool.release(attrs),
+    attributes: attributesText(s.attributes),
     droppedAttributesCount: uint32(s.droppedAttributesCount ?? s.dropped_attributes_count, 'Span.droppedAttributesCount'),
     events: events(s.events),
     droppedEventsCount: uint32(s.droppedEventsCount ?? s.dropped_events_count, 'Span.droppedEventsCount'),
@@ -119,11 +110,10 @@ function events(v: unknown): string {
   let s = '';
   for (let i = 0; i < all.length; i++) {
     const e = object(all[i], 'Event');
-    const attrs = pool.acquire();
-    attributesInto(e.attributes, attrs, pool, 0);
+    const attrs = attributesText(e.attributes);
     const time = nanos(e.timeUnixNano ?? e.time_unix_nano, 'Event.timeUnixNano');
     const dropped = uint32(e.droppedAttributesCount ?? e.dropped_attributes_count, 'Event.droppedAttributesCount');
-    s += (i === 0 ? '' : ',') + eventText(str(e.name, 'Event.name'), time.toString(), pool.release(attrs), dropped);
+    s += (i === 0 ? '' : ',') + eventText(str(e.name, 'Event.name'), time.toString(), attrs, dropped);
   }
   return '[' + s + ']';
 }
@@ -139,12 +129,11 @@ function links(v: unknown): string {
     const traceId = idHex(l.traceId ?? l.trace_id, 16, 'Link.traceId');
     const spanId = idHex(l.spanId ?? l.span_id, 8, 'Link.spanId');
     if (traceId === null || spanId === null) return BAD_LINK;
-    const attrs = pool.acquire();
-    attributesInto(l.attributes, attrs, pool, 0);
+    const attrs = attributesText(l.attributes);
     const traceState = str(l.traceState ?? l.trace_state, 'Link.traceState');
     const dropped = uint32(l.droppedAttributesCount ?? l.dropped_attributes_count, 'Link.droppedAttributesCount');
     const flags = uint32(l.flags, 'Link.flags');
-    s += (i === 0 ? '' : ',') + linkText(traceId, spanId, traceState, pool.release(attrs), dropped, flags);
+    s += (i === 0 ? '' : ',') + linkText(traceId, spanId, traceState, attrs, dropped, flags);
   }
   return '[' + s + ']';
 }

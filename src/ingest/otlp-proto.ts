@@ -1,18 +1,9 @@
-import { InvalidInputError } from '../model/errors.js';
 import type { ResourceRecord, ScopeRecord, SpanRecord } from '../model/span.js';
-import {
-  doubleText,
-  eventText,
-  int64Text,
-  linkText,
-  MAX_VALUE_DEPTH,
-  type ObjectText,
-  ObjectTextPool,
-  quote,
-  serviceNameOf,
-} from './attributes.js';
+import { eventText, linkText, serviceNameOf } from './attributes.js';
 import { type DecodedRequest, Rejections } from './decoded.js';
+import { JsonWriter, type KeyRanges } from './json-writer.js';
 import { ProtoReader } from './proto-reader.js';
+import { closeObject, keyValue, openObject, resetValues } from './proto-values.js';
 import { acceptSpan } from './validate.js';
 
 /**
@@ -22,8 +13,7 @@ import { acceptSpan } from './validate.js';
  * messages (attributes, events, links) become JSON text by concatenation.
  */
 export function decodeProtobufRequest(buf: Buffer): DecodedRequest {
-  pool.reset();
-  depth = 0;
+  resetValues();
   const c: Ctx = { r: new ProtoReader(buf), out: [], rej: new Rejections() };
   const r = c.r;
   const end = buf.length;
@@ -41,10 +31,13 @@ interface Ctx {
   rej: Rejections;
 }
 
-/** Decoding is synchronous, so one pool serves every request. */
-const pool = new ObjectTextPool();
-/** Nesting of array/kvlist values: bounded so hostile input cannot overflow the stack. */
-let depth = 0;
+// One writer per kind of attribute list, since protobuf may interleave their fields (a resource after
+// its spans, span attributes around events). Decoding is synchronous, so these serve every request.
+const resourceAttrs = new JsonWriter();
+const scopeAttrs = new JsonWriter();
+const spanAttrs = new JsonWriter();
+const eventAttrs = new JsonWriter();
+const linkAttrs = new JsonWriter();
 
 /** Legacy `instrumentation_library_spans` (field 1000, wire type 2), same shape as ScopeSpans. */
 const TAG_LEGACY_SCOPE_SPANS = (1000 << 3) | 2;
@@ -53,21 +46,21 @@ function resourceSpans(c: Ctx, end: number): void {
   const r = c.r;
   // Created first and filled in at the end: `resource` may follow the spans that share it.
   const res: ResourceRecord = { serviceName: 'unknown_service', attributes: '{}', droppedAttributesCount: 0 };
-  const attrs = pool.acquire();
+  const keys = openObject(resourceAttrs);
   while (r.pos < end) {
     const tag = r.tag(end, 'ResourceSpans');
     if (tag === 0x12 || tag === TAG_LEGACY_SCOPE_SPANS) scopeSpans(c, r.lenEnd(end, 'ResourceSpans.scope_spans'), res);
-    else if (tag === 0x0a) resource(r, r.lenEnd(end, 'ResourceSpans.resource'), attrs, res);
+    else if (tag === 0x0a) resource(r, r.lenEnd(end, 'ResourceSpans.resource'), keys, res);
     else r.skip(tag, end, 'ResourceSpans');
   }
-  res.attributes = pool.release(attrs);
+  res.attributes = closeObject(resourceAttrs);
   res.serviceName = serviceNameOf(res.attributes);
 }
 
-function resource(r: ProtoReader, end: number, attrs: ObjectText, res: ResourceRecord): void {
+function resource(r: ProtoReader, end: number, keys: KeyRanges, res: ResourceRecord): void {
   while (r.pos < end) {
     const tag = r.tag(end, 'Resource');
-    if (tag === 0x0a) keyValue(r, r.lenEnd(end, 'Resource.attributes'), attrs);
+    if (tag === 0x0a) keyValue(r, r.lenEnd(end, 'Resource.attributes'), resourceAttrs, keys);
     else if (tag === 0x10) res.droppedAttributesCount = r.varint(end, 'Resource.dropped_attributes_count');
     else r.skip(tag, end, 'Resource');
   }
@@ -76,22 +69,22 @@ function resource(r: ProtoReader, end: number, attrs: ObjectText, res: ResourceR
 function scopeSpans(c: Ctx, end: number, res: ResourceRecord): void {
   const r = c.r;
   const scope: ScopeRecord = { name: '', version: '', attributes: '{}', droppedAttributesCount: 0 };
-  const attrs = pool.acquire();
+  const keys = openObject(scopeAttrs);
   while (r.pos < end) {
     const tag = r.tag(end, 'ScopeSpans');
     if (tag === 0x12) span(c, r.lenEnd(end, 'ScopeSpans.spans'), res, scope);
-    else if (tag === 0x0a) instrumentationScope(r, r.lenEnd(end, 'ScopeSpans.scope'), attrs, scope);
+    else if (tag === 0x0a) instrumentationScope(r, r.lenEnd(end, 'ScopeSpans.scope'), keys, scope);
     else r.skip(tag, end, 'ScopeSpans');
   }
-  scope.attributes = pool.release(attrs);
+  scope.attributes = closeObject(scopeAttrs);
 }
 
-function instrumentationScope(r: ProtoReader, end: number, attrs: ObjectText, scope: ScopeRecord): void {
+function instrumentationScope(r: ProtoReader, end: number, keys: KeyRanges, scope: ScopeRecord): void {
   while (r.pos < end) {
     const tag = r.tag(end, 'InstrumentationScope');
     if (tag === 0x0a) scope.name = r.string(end, 'InstrumentationScope.name');
     else if (tag === 0x12) scope.version = r.string(end, 'InstrumentationScope.version');
-    else if (tag === 0x1a) keyValue(r, r.lenEnd(end, 'InstrumentationScope.attributes'), attrs);
+    else if (tag === 0x1a) keyValue(r, r.lenEnd(end, 'InstrumentationScope.attributes'), scopeAttrs, keys);
     else if (tag === 0x20) scope.droppedAttributesCount = r.varint(end, 'InstrumentationScope.dropped_attributes_count');
     else r.skip(tag, end, 'InstrumentationScope');
   }
@@ -119,7 +112,7 @@ function span(c: Ctx, end: number, resource: ResourceRecord, scope: ScopeRecord)
   let droppedLinks = 0;
   statusCode = 0;
   statusMessage = '';
-  const attrs = pool.acquire();
+  const keys = openObject(spanAttrs);
   while (r.pos < end) {
     const tag = r.tag(end, 'Span');
     switch (tag) {
@@ -131,7 +124,7 @@ function span(c: Ctx, end: number, resource: ResourceRecord, scope: ScopeRecord)
       case 0x30: kind = r.varint(end, 'Span.kind') | 0; break;
       case 0x39: start = r.fixed64(end, 'Span.start_time_unix_nano'); break;
       case 0x41: stop = r.fixed64(end, 'Span.end_time_unix_nano'); break;
-      case 0x4a: keyValue(r, r.lenEnd(end, 'Span.attributes'), attrs); break;
+      case 0x4a: keyValue(r, r.lenEnd(end, 'Span.attributes'), spanAttrs, keys); break;
       case 0x50: droppedAttributes = r.varint(end, 'Span.dropped_attributes_count'); break;
       case 0x5a: events += (events === '' ? '' : ',') + event(r, r.lenEnd(end, 'Span.events')); break;
       case 0x60: droppedEvents = r.varint(end, 'Span.dropped_events_count'); break;
@@ -153,7 +146,7 @@ function span(c: Ctx, end: number, resource: ResourceRecord, scope: ScopeRecord)
       kind,
       startTimeUnixNano: start,
       endTimeUnixNano: stop,
-      attributes: pool.release(attrs),
+      attributes: closeObject(spanAttrs),
       droppedAttributesCount: droppedAttributes,
       events: '[' + events + ']',
       droppedEventsCount: droppedEvents,
@@ -182,16 +175,16 @@ function event(r: ProtoReader, end: number): string {
   let time = 0n;
   let name = '';
   let dropped = 0;
-  const attrs = pool.acquire();
+  const keys = openObject(eventAttrs);
   while (r.pos < end) {
     const tag = r.tag(end, 'Event');
-    if (tag === 0x1a) keyValue(r, r.lenEnd(end, 'Event.attributes'), attrs);
+    if (tag === 0x1a) keyValue(r, r.lenEnd(end, 'Event.attributes'), eventAttrs, keys);
     else if (tag === 0x09) time = r.fixed64(end, 'Event.time_unix_nano');
     else if (tag === 0x12) name = r.string(end, 'Event.name');
     else if (tag === 0x20) dropped = r.varint(end, 'Event.dropped_attributes_count');
     else r.skip(tag, end, 'Event');
   }
-  return eventText(name, time.toString(), pool.release(attrs), dropped);
+  return eventText(name, time.toString(), closeObject(eventAttrs), dropped);
 }
 
 function link(r: ProtoReader, end: number): string {
@@ -200,87 +193,18 @@ function link(r: ProtoReader, end: number): string {
   let traceState = '';
   let dropped = 0;
   let flags = 0;
-  const attrs = pool.acquire();
+  const keys = openObject(linkAttrs);
   while (r.pos < end) {
     const tag = r.tag(end, 'Link');
     switch (tag) {
       case 0x0a: traceId = r.hex(end, 'Link.trace_id'); break;
       case 0x12: spanId = r.hex(end, 'Link.span_id'); break;
       case 0x1a: traceState = r.string(end, 'Link.trace_state'); break;
-      case 0x22: keyValue(r, r.lenEnd(end, 'Link.attributes'), attrs); break;
+      case 0x22: keyValue(r, r.lenEnd(end, 'Link.attributes'), linkAttrs, keys); break;
       case 0x28: dropped = r.varint(end, 'Link.dropped_attributes_count'); break;
       case 0x35: flags = r.fixed32(end, 'Link.flags'); break;
       default: r.skip(tag, end, 'Link');
     }
   }
-  return linkText(traceId, spanId, traceState, pool.release(attrs), dropped, flags);
-}
-
-/** One KeyValue into `into`. A value sent twice merges as proto3 does: an empty second one keeps the first. */
-function keyValue(r: ProtoReader, end: number, into: ObjectText): void {
-  let key = '';
-  let value = 'null';
-  while (r.pos < end) {
-    const tag = r.tag(end, 'KeyValue');
-    if (tag === 0x0a) key = r.string(end, 'KeyValue.key');
-    else if (tag === 0x12) value = anyValue(r, r.lenEnd(end, 'KeyValue.value'), value);
-    else r.skip(tag, end, 'KeyValue');
-  }
-  into.add(key, value);
-}
-
-/** An AnyValue as JSON text; `value` is returned when no case is set (the oneof's last case wins). */
-function anyValue(r: ProtoReader, end: number, value: string): string {
-  while (r.pos < end) {
-    const tag = r.tag(end, 'AnyValue');
-    switch (tag) {
-      case 0x0a: value = quote(r.string(end, 'AnyValue.string_value')); break;
-      case 0x10: value = r.varint(end, 'AnyValue.bool_value') !== 0 || r.hi !== 0 ? 'true' : 'false'; break;
-      case 0x18: value = int64Text(r.varint(end, 'AnyValue.int_value'), r.hi); break;
-      case 0x21: value = doubleText(r.double(end, 'AnyValue.double_value')); break;
-      case 0x2a: value = arrayValue(r, r.lenEnd(end, 'AnyValue.array_value')); break;
-      case 0x32: value = kvlistValue(r, r.lenEnd(end, 'AnyValue.kvlist_value')); break;
-      case 0x3a: value = bytesValue(r, r.lenEnd(end, 'AnyValue.bytes_value')); break;
-      // string_value_strindex points into a profiles dictionary that traces do not have.
-      case 0x40: r.varint(end, 'AnyValue.string_value_strindex'); value = 'null'; break;
-      default: r.skip(tag, end, 'AnyValue');
-    }
-  }
-  return value;
-}
-
-function arrayValue(r: ProtoReader, end: number): string {
-  enter(r);
-  let s = '';
-  while (r.pos < end) {
-    const tag = r.tag(end, 'ArrayValue');
-    if (tag === 0x0a) s += (s === '' ? '' : ',') + anyValue(r, r.lenEnd(end, 'ArrayValue.values'), 'null');
-    else r.skip(tag, end, 'ArrayValue');
-  }
-  depth--;
-  return '[' + s + ']';
-}
-
-function kvlistValue(r: ProtoReader, end: number): string {
-  enter(r);
-  const obj = pool.acquire();
-  while (r.pos < end) {
-    const tag = r.tag(end, 'KeyValueList');
-    if (tag === 0x0a) keyValue(r, r.lenEnd(end, 'KeyValueList.values'), obj);
-    else r.skip(tag, end, 'KeyValueList');
-  }
-  depth--;
-  return pool.release(obj);
-}
-
-function enter(r: ProtoReader): void {
-  if (++depth > MAX_VALUE_DEPTH) {
-    throw new InvalidInputError(`invalid protobuf: AnyValue nested deeper than ${MAX_VALUE_DEPTH} levels at byte ${r.pos}`);
-  }
-}
-
-function bytesValue(r: ProtoReader, end: number): string {
-  const s = '"' + r.buf.toString('base64', r.pos, end) + '"';
-  r.pos = end;
-  return s;
+  return linkText(traceId, spanId, traceState, closeObject(linkAttrs), dropped, flags);
 }
