@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
+import { decodeProtobufRequest } from '../../src/ingest/otlp-proto.js';
+import {
+  expectedAttrs,
+  type JsonStyle,
+  type TAttr,
+  type TResource,
+  type TSpan,
+  type TValue,
+  toJson,
+  toProtobuf,
+} from '../fixtures/otlp-model.js';
+import { parseRecord } from '../fixtures/sdk-spans.js';
+
+/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const hex = (bytes: number) => {
+    let s = '';
+    for (let i = 0; i < bytes; i++) s += int(256).toString(16).padStart(2, '0');
+    return /^0+$/.test(s) ? '01' + s.slice(2) : s;
+  };
+  const u64 = () => (BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32));
+  return { next, int, pick, hex, u64 };
+}
+type Rng = ReturnType<typeof rng>;
+
+const STRINGS = ['', 'GET', 'a "quoted" \\ path', 'line\nbreak\ttab\u0001\u001f', 'héllo wörld', '😀 emoji', '\u2028\u2029', 'x'.repeat(200)];
+const KEYS = ['a', 'b', 'http.route', 'key "q"', 'ключ', '', '1', '__proto__', 'k\u0000'];
+const INTS = [0n, 1n, -1n, 42n, -42n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n), 1700000000123456789n];
+const DOUBLES = [0.5, -2.25, 1e300, 5e-324, -0, NaN, Infinity, -Infinity, 3.141592653589793, 1e21, 123];
+
+function value(r: Rng, depth: number): TValue {
+  switch (r.int(depth > 2 ? 6 : 8)) {
+    case 0: return { s: r.pick(STRINGS) };
+    case 1: return { b: r.next() < 0.5 };
+    case 2: return { i: r.next() < 0.5 ? r.pick(INTS) : BigInt(r.int(2 ** 31) - 2 ** 30) };
+    case 3: return { d: r.pick(DOUBLES) };
+    case 4: return { bytes: Buffer.from(Array.from({ length: r.int(9) }, () => r.int(256))) };
+    case 5: return { none: true };
+    case 6: return { arr: Array.from({ length: r.int(4) }, () => value(r, depth + 1)) };
+    default: return { kv: attrs(r, depth + 1, 3) };
+  }
+}
+
+function attrs(r: Rng, depth: number, max: number): TAttr[] {
+  return Array.from({ length: r.int(max + 1) }, () => [r.pick(KEYS), value(r, depth)] as TAttr);
+}
+
+function span(r: Rng): TSpan {
+  const start = r.u64() >> 1n;
+  return {
+    traceId: r.hex(16), spanId: r.hex(8), parentSpanId: r.next() < 0.3 ? '' : r.hex(8),
+    traceState: r.next() < 0.7 ? '' : 'k=v,vendor=x', flags: r.next() < 0.5 ? 0 : r.int(2 ** 32), name: r.pick(STRINGS),
+    kind: r.int(6), start, end: start + BigInt(r.int(2 ** 31)), attrs: attrs(r, 0, 6), droppedAttrs: r.int(3),
+    events: Array.from({ length: r.int(3) }, () => ({ name: r.pick(STRINGS), time: r.u64(), attrs: attrs(r, 0, 3), dropped: r.int(2) })),
+    droppedEvents: r.int(3),
+    links: Array.from({ length: r.int(3) }, () => ({ traceId: r.hex(16), spanId: r.hex(8), traceState: r.pick(['', 'a=1']), attrs: attrs(r, 0, 2), dropped: r.int(2), flags: r.int(1024) })),
+    droppedLinks: r.int(3), statusCode: r.int(3), statusMessage: r.pick(['', 'boom', 'quote "x"']),
+  };
+}
+
+function request(r: Rng): TResource[] {
+  return Array.from({ length: 1 + r.int(2) }, () => {
+    const nScopes = 1 + r.int(2);
+    const resAttrs = attrs(r, 0, 4);
+    if (r.next() < 0.7) resAttrs.push(['service.name', r.next() < 0.9 ? { s: 'svc-' + r.int(9) } : { i: 7n }]);
+    return {
+      attrs: resAttrs, dropped: r.int(2),
+      scopes: Array.from({ length: nScopes }, (_, i) => ({
+        name: r.pick(['lib', '', 'my.library']), version: r.pick(['', '1.0.0']), attrs: attrs(r, 0, 2), dropped: r.int(2),
+        spans: Array.from({ length: r.int(4) }, () => span(r)),
+        // Legacy scopes go last: the JSON encoder lists them after `scopeSpans`.
+        legacy: i === nScopes - 1 && r.next() < 0.3,
+      })),
+    };
+  });
+}
+
+function style(r: Rng): JsonStyle {
+  const flip = () => r.next() < 0.5;
+  return { snake: flip(), upperHex: flip(), base64Ids: r.next() < 0.2, numbers: flip(), enumNames: flip(), urlSafeBytes: flip() };
+}
+
+function expected(resources: TResource[]) {
+  return resources.flatMap((res) => {
+    const resourceAttrs = expectedAttrs(res.attrs);
+    const service = resourceAttrs['service.name'];
+    return res.scopes.flatMap((sc) =>
+      sc.spans.map((s) => ({
+        traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, traceState: s.traceState, flags: s.flags,
+        name: s.name, kind: s.kind, startTimeUnixNano: s.start, endTimeUnixNano: s.end, attributes: expectedAttrs(s.attrs),
+        droppedAttributesCount: s.droppedAttrs,
+        events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.time.toString(), attributes: expectedAttrs(e.attrs), droppedAttributesCount: e.dropped })),
+        droppedEventsCount: s.droppedEvents,
+        links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attributes: expectedAttrs(l.attrs), droppedAttributesCount: l.dropped, flags: l.flags })),
+        droppedLinksCount: s.droppedLinks, statusCode: s.statusCode, statusMessage: s.statusMessage,
+        resource: { serviceName: typeof service === 'string' ? service : 'unknown_service', attributes: resourceAttrs, droppedAttributesCount: res.dropped },
+        scope: { name: sc.name, version: sc.version, attributes: expectedAttrs(sc.attrs), droppedAttributesCount: sc.dropped },
+      })),
+    );
+  });
+}
+
+// 500 seeds in 10 tests; each assertion names its seed, and `check(seed)` reproduces one alone.
+describe('random requests: protobuf and JSON decoders agree with each other and with the model', () => {
+  it.each(Array.from({ length: 10 }, (_, i) => i * 50 + 1))('seeds %i to +49', (first) => {
+    for (let seed = first; seed < first + 50; seed++) check(seed);
+  });
+});
+
+function check(seed: number): void {
+  const r = rng(seed);
+  const model = request(r);
+  const pb = decodeProtobufRequest(toProtobuf(model));
+  const js = decodeJsonRequest(toJson(model, style(r)));
+  expect(pb.rejected, `seed ${seed}`).toBe(0);
+  expect(js, `seed ${seed}: JSON vs protobuf`).toEqual(pb); // identical text, not just equal once parsed
+  expect(pb.spans.map(parseRecord), `seed ${seed}: protobuf vs model`).toEqual(expected(model));
+  for (const s of pb.spans) expect(noDuplicateKeys(s.attributes), `seed ${seed}: ${s.attributes}`).toBe(true);
+}
+
+/**
+ * True when no object in the JSON text repeats a key (SQLite's json_extract would pick the first).
+ * Our text is what JSON.stringify would write, so re-serialising changes its length only by
+ * dropping duplicates.
+ */
+function noDuplicateKeys(text: string): boolean {
+  return JSON.stringify(JSON.parse(text)).length === text.length;
+}
