@@ -9,7 +9,7 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelite-pack-'));
 let running: RunningCli | undefined;
 afterAll(() => {
-  running?.child.kill('SIGKILL');
+  if (running?.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -29,11 +29,12 @@ it('npm pack + npx --yes ./tracelite-<version>.tgz starts tracelite', { timeout:
   running = await startCli('npx', ['--yes', `./${tgz}`, '--ui-port', '0', '--otlp-http-port', '0', '--db', 'x.db'], {
     cwd: work,
     timeoutMs: 540_000,
+    processGroup: true,
   });
   const res = await fetch(`${running.uiUrl}/api/services`);
   expect(await res.json()).toEqual({ services: [] });
-  // npx relays SIGTERM to tracelite (and may itself end by the signal): what matters is that it stops.
-  running.child.kill('SIGTERM');
+  // Ctrl-C in a terminal signals the whole foreground group: npx and the tracelite it started.
+  process.kill(-running.child.pid!, 'SIGINT');
   await running.exit;
   await expect(fetch(`${running.uiUrl}/api/services`)).rejects.toThrow();
 });

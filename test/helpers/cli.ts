@@ -22,9 +22,15 @@ export interface RunningCli {
 }
 
 /** Starts a command that runs tracelite and waits for its two listener lines. */
-export async function startCli(command: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningCli> {
+export async function startCli(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; processGroup?: boolean } = {},
+): Promise<RunningCli> {
   const child = spawn(command, args, {
     cwd: opts.cwd ?? PACKAGE_ROOT,
+    // Its own process group, so a test can signal the whole group as a terminal's Ctrl-C does.
+    detached: opts.processGroup ?? false,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
