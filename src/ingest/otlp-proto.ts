@@ -9,8 +9,8 @@ import { acceptSpan } from './validate.js';
 /**
  * ExportTraceServiceRequest (protobuf) -> SpanRecords, straight from the bytes: a schema-specific walker
  * over the field table of reference/protocol.md §2.1. Tags are matched as whole varints (field << 3 |
- * wire type), so a known field sent with another wire type is skipped like an unknown one. Nested
- * messages (attributes, events, links) become JSON text by concatenation.
+ * wire type), so a known field sent with another wire type is skipped like an unknown one. Attribute
+ * lists are written as JSON bytes (json-writer.ts, proto-values.ts); events and links are concatenated.
  */
 export function decodeProtobufRequest(buf: Buffer): DecodedRequest {
   resetValues();
