@@ -1,9 +1,9 @@
 /**
  * JSON text written as UTF-8 bytes into a reusable buffer, for the protobuf decoder: string fields are
  * copied from the request with JSON escaping, and one `toString` per attribute list makes the string.
- * Measured on SDK batches: creating a JS string from a Buffer costs ~65 ns and JSON.stringify ~80 ns
- * however short the string, so slicing every key and value separately (4 native calls per attribute)
- * ran at 156k spans/s; copying bytes is ~2 ns per byte.
+ * Measured (bench/decode.js, 512 SDK spans with 16 attributes, 674 B/span): creating a JS string from
+ * a Buffer costs ~65 ns and JSON.stringify ~80 ns however short the string, so slicing and quoting
+ * every key and value (4 native calls per attribute) decoded 156k spans/s; this writer, ~390k.
  */
 
 const HEX = '0123456789abcdef';

@@ -167,6 +167,16 @@ describe('protobuf decoder: AnyValue', () => {
     expect(s.attributes).toBe('{"a":3,"b":2,"kv":{"x":2}}');
   });
 
+  it('tells apart keys that differ only where the repeat check does not sample', () => {
+    expect(attrsOf(attr(9, 'axcd', varint(3, 1)), attr(9, 'aycd', varint(3, 2)), attr(9, 'axcd', varint(3, 3)))).toEqual({ axcd: 3, aycd: 2 });
+  });
+
+  it('handles values far larger than the output buffer, then smaller ones again', () => {
+    const big = 'x"y\\n'.repeat(40_000) + 'é';
+    expect(value(string(1, big)).v).toBe(big);
+    expect(value(string(1, 'small')).v).toBe('small');
+  });
+
   it('refuses values nested deeper than 64 levels', () => {
     let v = string(1, 'leaf');
     for (let i = 0; i < 64; i++) v = sub(5, sub(1, v));
