@@ -1,0 +1,163 @@
+import type { Span, SpanId, TraceId } from '../model/span.js';
+
+/**
+ * Shapes of the trace analysis (GET /api/traces/{id}/analysis). Plain data: the analysis functions take
+ * spans (from the store) and return these; routes serialise them as they are. Durations are float ms.
+ */
+
+export interface SpanNode {
+  span: Span;
+  parent: SpanNode | undefined;
+  /** Sorted by start time, then span ID. */
+  children: SpanNode[];
+  depth: number;
+}
+
+export interface TraceTree {
+  /** The spans after de-duplication (the first of duplicate IDs is kept). */
+  spans: Span[];
+  /** Parentless spans, orphans and spans cut out of a cycle, sorted by start. */
+  roots: SpanNode[];
+  nodes: Map<SpanId, SpanNode>;
+  /** Spans whose parentSpanId names no span of this trace. */
+  orphans: SpanNode[];
+  startNs: bigint;
+  endNs: bigint;
+  warnings: Warning[];
+}
+
+export type WarningKind =
+  | 'duplicate-span-id'
+  | 'self-parent'
+  | 'cycle'
+  | 'no-root'
+  | 'multiple-roots'
+  | 'clock-skew'
+  | 'child-outlives-parent'
+  | 'missing-service'
+  | 'orphan';
+
+export interface Warning {
+  kind: WarningKind;
+  spanId?: SpanId;
+  /** One plain sentence a newcomer understands, naming the span and service. */
+  message: string;
+}
+
+export interface ServiceTime {
+  service: string;
+  selfMs: number;
+  /** selfMs / trace duration; the shares add up to 1. */
+  share: number;
+  /** false for a callee known only from CLIENT spans without children (no tracing there). */
+  instrumented: boolean;
+}
+
+export interface PathSegment {
+  spanId: SpanId;
+  service: string;
+  name: string;
+  ms: number;
+}
+
+export interface FanOutFinding {
+  spanId: SpanId;
+  service: string;
+  name: string;
+  calls: number;
+  sequentialCalls: number;
+  parallelCalls: number;
+  /** Distinct targets (service or peer name), in call order. */
+  targets: string[];
+  couldSaveMs: number;
+  /** Identical calls (same target and operation) made more than once, e.g. N+1 queries. */
+  repeated: Array<{ target: string; operation: string; count: number }>;
+  /** One sentence: "checkout made 5 calls one after another to inventory …; in parallel it could save 160 ms". */
+  message: string;
+}
+
+export interface ExceptionInfo {
+  type: string;
+  message: string;
+  stacktrace: string;
+}
+
+export interface ErrorHop {
+  spanId: SpanId;
+  service: string;
+  name: string;
+  /** http.response.status_code (or legacy http.status_code) when the span has one. */
+  httpStatus?: number;
+  /** true for the origin, false for spans that only passed the error on. */
+  originated: boolean;
+}
+
+export interface RootCause {
+  spanId: SpanId;
+  service: string;
+  name: string;
+  statusMessage: string;
+  exception: ExceptionInfo | null;
+  /** From the origin up to the root: e.g. payments 500 → checkout 502 → frontend 502. */
+  chain: ErrorHop[];
+  /** Other errored spans: whether each originated an error of its own or propagated one. */
+  errors: Array<{ spanId: SpanId; service: string; name: string; originated: boolean }>;
+  message: string;
+}
+
+export interface Orphan {
+  spanId: SpanId;
+  service: string;
+  name: string;
+  parentSpanId: SpanId;
+  /** The OTLP flags say the parent was remote (flags & 0x300 == 0x300). */
+  remoteParent: boolean;
+  message: string;
+}
+
+export interface BrokenLink {
+  fromService: string;
+  toService: string;
+  clientSpanId: SpanId;
+  matchedTraceId: TraceId;
+  matchedSpanId: SpanId;
+  /** What the client called: "127.0.0.1:3003", "inventory", "http://inventory/items". */
+  target: string;
+  message: string;
+}
+
+export interface Propagation {
+  orphans: Orphan[];
+  brokenLinks: BrokenLink[];
+}
+
+export interface TraceAnalysis {
+  traceId: TraceId;
+  durationMs: number;
+  timeByService: ServiceTime[];
+  /** Each span's own time not covered by its children, in ms. */
+  selfTimeMs: Record<SpanId, number>;
+  criticalPath: PathSegment[];
+  fanOut: FanOutFinding[];
+  rootCause: RootCause | null;
+  propagation: Propagation;
+  warnings: Warning[];
+}
+
+export interface ChainResult {
+  ok: boolean;
+  /** Root-to-leaf service paths of the trace, consecutive repeats folded. */
+  paths: string[][];
+  missing: Array<{ from: string; to: string; reason: string }>;
+}
+
+export interface DependencyEdge {
+  parent: string;
+  child: string;
+  callCount: number;
+  errorCount: number;
+  /** false when the child is an uninstrumented callee seen only from CLIENT spans. */
+  instrumented: boolean;
+  /** true when calls on this edge continued in another trace (traceparent dropped). */
+  broken: boolean;
+}
