@@ -19,34 +19,38 @@ LEFT JOIN scopes AS sc ON sc.id = s.scope_id
 WHERE s.trace_id = ?
 ORDER BY s.start_ns, s.span_id`;
 
-/** Every integer comes back as bigint (safeIntegers); small counts are converted with Number(). */
-interface SpanRow {
-  span_id: string;
-  parent_span_id: string;
-  trace_state: string;
-  flags: bigint;
-  name: string;
-  kind: bigint;
-  service: string;
-  start_ns: bigint;
-  end_ns: bigint;
-  attributes: string;
-  dropped_attributes_count: bigint;
-  events: string;
-  dropped_events_count: bigint;
-  links: string;
-  dropped_links_count: bigint;
-  status_code: bigint;
-  status_message: string;
-  resource_id: bigint;
-  resource_attributes: string | null;
-  resource_dropped: bigint | null;
-  scope_id: bigint;
-  scope_name: string | null;
-  scope_version: string | null;
-  scope_attributes: string | null;
-  scope_dropped: bigint | null;
-}
+/**
+ * A GET_TRACE_SQL row in raw (array) mode, in column order. Raw rows read a 50-span trace in 215 µs against
+ * 381 µs for row objects (bench data, warm p50): building 25-key objects costs more than SQLite's work.
+ * Integers are bigint (safeIntegers); small counts are converted with Number().
+ */
+type SpanRow = [
+  spanId: string,
+  parentSpanId: string,
+  traceState: string,
+  flags: bigint,
+  name: string,
+  kind: bigint,
+  service: string,
+  startNs: bigint,
+  endNs: bigint,
+  attributes: string,
+  droppedAttributes: bigint,
+  events: string,
+  droppedEvents: bigint,
+  links: string,
+  droppedLinks: bigint,
+  statusCode: bigint,
+  statusMessage: string,
+  resourceId: bigint,
+  resourceAttributes: string | null,
+  resourceDropped: bigint | null,
+  scopeId: bigint,
+  scopeName: string | null,
+  scopeVersion: string | null,
+  scopeAttributes: string | null,
+  scopeDropped: bigint | null,
+];
 
 interface SummaryRow {
   trace_id: string;
@@ -66,13 +70,15 @@ export class SqliteTraceReader implements TraceReader {
   private readonly getTraceStmt: Database.Statement;
   private readonly servicesStmt: Database.Statement;
   private readonly operationsStmt: Database.Statement;
+  private readonly hasOperation: Database.Statement;
   private readonly searches = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Db) {
-    this.getTraceStmt = db.prepare(GET_TRACE_SQL).safeIntegers(true);
+    this.getTraceStmt = db.prepare(GET_TRACE_SQL).safeIntegers(true).raw(true);
     this.servicesStmt = db.prepare(
       'SELECT name, span_count AS spanCount, trace_count AS traceCount, error_count AS errorCount FROM services ORDER BY name',
     );
+    this.hasOperation = db.prepare('SELECT 1 FROM operations WHERE service = ? AND name = ? LIMIT 1').pluck();
     this.operationsStmt = db.prepare(
       'SELECT name, kind, span_count, error_count, sketch FROM operations WHERE service = ? ORDER BY name, kind',
     );
@@ -87,6 +93,11 @@ export class SqliteTraceReader implements TraceReader {
   }
 
   findTraces(q: TraceQuery): TraceSummary[] {
+    // An operation the service never had would probe every trace of the service (80 ms p99 on the 500k-span
+    // bench db; 0.5 ms with the same test as an uncorrelated SQL term, which SQLite still checks per row).
+    if (q.service !== undefined && q.operation !== undefined && !this.hasOperation.get(q.service, q.operation)) {
+      return [];
+    }
     const { shape, sql, params } = buildSearchSql(q);
     let stmt = this.searches.get(shape);
     if (!stmt) {
@@ -110,15 +121,15 @@ export class SqliteTraceReader implements TraceReader {
   operations(service: string): OperationSummary[] {
     type Row = { name: string; kind: number; span_count: number; error_count: number; sketch: Uint8Array };
     return (this.operationsStmt.all(service) as Row[]).map((row) => {
-      const sketch = DurationSketch.decode(row.sketch);
+      const [p50, p95, p99] = DurationSketch.decode(row.sketch).quantiles([0.5, 0.95, 0.99]);
       return {
         name: row.name,
         kind: row.kind,
         spanCount: row.span_count,
         errorCount: row.error_count,
-        p50Ns: Math.round(sketch.quantile(0.5)),
-        p95Ns: Math.round(sketch.quantile(0.95)),
-        p99Ns: Math.round(sketch.quantile(0.99)),
+        p50Ns: Math.round(p50),
+        p95Ns: Math.round(p95),
+        p99Ns: Math.round(p99),
       };
     });
   }
@@ -163,40 +174,39 @@ function toSpan(
   resources: Map<bigint, Span['resource']>,
   scopes: Map<bigint, Span['scope']>,
 ): Span {
-  let resource = resources.get(row.resource_id);
+  const [spanId, parentSpanId, traceState, flags, name, kind, service, startNs, endNs, attributes, droppedAttributes,
+    events, droppedEvents, links, droppedLinks, statusCode, statusMessage, resourceId, resourceAttributes,
+    resourceDropped, scopeId, scopeName, scopeVersion, scopeAttributes, scopeDropped] = row; // prettier-ignore
+  let resource = resources.get(resourceId);
   if (!resource) {
-    resource = { attributes: parseAttrs(row.resource_attributes), droppedAttributesCount: Number(row.resource_dropped ?? 0) };
-    resources.set(row.resource_id, resource);
+    resource = { attributes: parseAttrs(resourceAttributes), droppedAttributesCount: Number(resourceDropped ?? 0) };
+    resources.set(resourceId, resource);
   }
-  let scope = scopes.get(row.scope_id);
+  let scope = scopes.get(scopeId);
   if (!scope) {
-    scope = {
-      name: row.scope_name ?? '',
-      version: row.scope_version ?? '',
-      attributes: parseAttrs(row.scope_attributes),
-      droppedAttributesCount: Number(row.scope_dropped ?? 0),
-    };
-    scopes.set(row.scope_id, scope);
+    const droppedAttributesCount = Number(scopeDropped ?? 0);
+    scope = { name: scopeName ?? '', version: scopeVersion ?? '', attributes: parseAttrs(scopeAttributes), droppedAttributesCount };
+    scopes.set(scopeId, scope);
   }
   return {
     traceId,
-    spanId: row.span_id,
-    parentSpanId: row.parent_span_id,
-    traceState: row.trace_state,
-    flags: Number(row.flags),
-    name: row.name,
-    kind: Number(row.kind),
-    service: row.service,
-    startTimeUnixNano: row.start_ns,
-    endTimeUnixNano: row.end_ns,
-    attributes: parseAttrs(row.attributes),
-    droppedAttributesCount: Number(row.dropped_attributes_count),
-    events: (JSON.parse(row.events) as EventJson[]).map(toEvent),
-    droppedEventsCount: Number(row.dropped_events_count),
-    links: JSON.parse(row.links) as SpanLink[],
-    droppedLinksCount: Number(row.dropped_links_count),
-    statusCode: Number(row.status_code),
-    statusMessage: row.status_message,
+    spanId,
+    parentSpanId,
+    traceState,
+    flags: Number(flags),
+    name,
+    kind: Number(kind),
+    service,
+    startTimeUnixNano: startNs,
+    endTimeUnixNano: endNs,
+    attributes: parseAttrs(attributes),
+    droppedAttributesCount: Number(droppedAttributes),
+    events: (JSON.parse(events) as EventJson[]).map(toEvent),
+    droppedEventsCount: Number(droppedEvents),
+    links: JSON.parse(links) as SpanLink[],
+    droppedLinksCount: Number(droppedLinks),
+    statusCode: Number(statusCode),
+    statusMessage,
     resource,
     scope,
   };

@@ -35,15 +35,25 @@ export class DurationSketch {
 
   /** The value of rank ⌊q·(count−1)⌋ within ALPHA relative error; 0 for an empty sketch. */
   quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.floor(Math.min(1, Math.max(0, q)) * (this.count - 1));
-    if (rank < this.zeroCount) return 0;
+    return this.quantiles([q])[0];
+  }
+
+  /** Several quantiles in one pass over the sorted buckets; `qs` in any order. */
+  quantiles(qs: readonly number[]): number[] {
+    const ranks = qs.map((q) => Math.floor(Math.min(1, Math.max(0, q)) * Math.max(0, this.count - 1)));
+    const out = qs.map(() => 0);
+    const order = ranks.map((_, k) => k).sort((a, b) => ranks[a] - ranks[b]);
+    let next = 0;
+    while (next < order.length && (this.count === 0 || ranks[order[next]] < this.zeroCount)) next++;
     let seen = this.zeroCount;
     for (const i of [...this.bins.keys()].sort((a, b) => a - b)) {
+      if (next === order.length) break;
       seen += this.bins.get(i)!;
-      if (seen > rank) return (2 * Math.pow(GAMMA, i)) / (GAMMA + 1);
+      for (; next < order.length && seen > ranks[order[next]]; next++) {
+        out[order[next]] = (2 * Math.pow(GAMMA, i)) / (GAMMA + 1);
+      }
     }
-    return 0; // unreachable while count matches the bins
+    return out;
   }
 
   /** Compact bytes: version, zero count, bin count, then (index delta, count) varint pairs in index order. */

@@ -1,6 +1,6 @@
 import type { SpanWriter } from '../model/ports.js';
 import type { SpanRecord } from '../model/span.js';
-import { BatchAggregates, mergeTrace, spanDuration, type TraceSummaryState } from './batch.js';
+import { BatchAggregates, mergeTrace, spanDuration, type TraceAgg, type TraceSummaryState } from './batch.js';
 import { DimensionIds } from './dimensions.js';
 import type { Db } from './open.js';
 import { DurationSketch } from './sketch.js';
@@ -107,7 +107,7 @@ export class SqliteSpanWriter implements SpanWriter {
   }
 
   /** One read and one write of the trace's summary, plus its trace_services rows when they change. */
-  private flushTrace(agg: BatchAggregates, traceId: string, t: Parameters<typeof mergeTrace>[1]): void {
+  private flushTrace(agg: BatchAggregates, traceId: string, t: TraceAgg): void {
     const row = this.st.getTrace.get(traceId) as TraceRow | undefined;
     const stored = row && fromRow(row);
     const { merged: m, newServices, timingChanged } = mergeTrace(stored, t);

@@ -37,6 +37,15 @@ describe('DurationSketch', () => {
     }
   });
 
+  it('answers several quantiles in one pass, in any order, like one at a time', () => {
+    const sketch = new DurationSketch();
+    for (const v of durations(3_000)) sketch.add(v);
+    sketch.add(0, 100);
+    const qs = [0.99, 0, 0.5, 0.01, 1, 0.95];
+    expect(sketch.quantiles(qs)).toEqual(qs.map((q) => sketch.quantile(q)));
+    expect(sketch.quantiles(qs).slice(0, 3)).toEqual([expect.any(Number), 0, expect.any(Number)]);
+  });
+
   it('merges to the same answers as one sketch of everything', () => {
     const a = durations(5_000, 1);
     const b = durations(7_000, 2).map((v) => v * 10);
