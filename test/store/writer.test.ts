@@ -125,6 +125,14 @@ describe('SqliteSpanWriter + getTrace', () => {
     ]);
   });
 
+  it('counts a span repeated within one batch once', () => {
+    const span = makeRecord({ statusCode: 2 });
+    writer.writeSpans([span, { ...span }, span]);
+    expect(storeStats(store.db).spans).toBe(1);
+    expect(reader.services()).toEqual([{ name: 'checkout', spanCount: 1, traceCount: 1, errorCount: 1 }]);
+    expect(reader.operations('checkout')[0]).toMatchObject({ spanCount: 1, errorCount: 1 });
+  });
+
   it('rolls back a failing batch whole, and recovers its caches', () => {
     const bad = makeRecord({ spanId: spanId(2), resource: makeResource('new-service') });
     (bad as { kind: unknown }).kind = {}; // not bindable: fails mid-batch, after the new resource was inserted
