@@ -9,7 +9,11 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelite-pack-'));
 let running: RunningCli | undefined;
 afterAll(() => {
-  if (running?.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
+  try {
+    if (running) process.kill(-running.child.pid!, 'SIGKILL');
+  } catch {
+    // The group has already ended.
+  }
   fs.rmSync(work, { recursive: true, force: true });
 });
 
