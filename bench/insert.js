@@ -2,9 +2,9 @@
 // rows into the same spans table and indexes (no summaries, no resource/scope lookups), interleaved batch by
 // batch so machine noise hits both alike. SDK-shaped rows as in performance.md: 50-span traces, 20 services,
 // ~320 B of span attribute JSON, one 20-attribute resource per service, each trace spread over 5 batches
-// with its root last (SDKs export spans as they end). A PASSIVE checkpoint runs every second on each db, as
-// the server's timer would, and is counted in that db's time.
-//   npx tsc -p tsconfig.build.json && node bench/insert.js [--spans 500000] [--batch 5000] [--out data/bench]
+// with its root last (SDKs export spans as they end). A PASSIVE checkpoint runs every second (--checkpoint-ms)
+// on each db, as the server's timer would, and is counted in that db's time.
+//   npx tsc -p tsconfig.build.json && node bench/insert.js [--spans 500000] [--batch 5000] [--out data/bench] [--checkpoint-ms 1000]
 // Leaves <out>/writer.db for bench/query.js.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     spans: { type: 'string', default: '500000' },
     batch: { type: 'string', default: '5000' },
     out: { type: 'string', default: 'data/bench' },
+    'checkpoint-ms': { type: 'string', default: '1000' },
   },
 });
 const TOTAL = Number(args.spans);
@@ -25,6 +26,7 @@ const BATCH = Number(args.batch);
 const SPANS_PER_TRACE = 50;
 const BATCHES_PER_TRACE = 5;
 const SERVICES = 20;
+const CHECKPOINT_MS = Number(args['checkpoint-ms']);
 const MS = 1_000_000n;
 
 /** xorshift32: the same rows on every run. */
@@ -157,13 +159,15 @@ function rawInserter(db) {
   });
 }
 
-/** Times fn() plus, once a second, a PASSIVE checkpoint of db (the server's timer). */
+/** Times fn() plus, every CHECKPOINT_MS, a PASSIVE checkpoint of db (the server's timer). */
 function timed(state, db, fn) {
   const t = performance.now();
   fn();
-  if (t - state.lastCheckpoint > 1000) {
+  if (t - state.lastCheckpoint > CHECKPOINT_MS) {
+    const c = performance.now();
     checkpoint(db);
     state.lastCheckpoint = performance.now();
+    state.checkpoints.push(state.lastCheckpoint - c);
   }
   const ms = performance.now() - t;
   state.total += ms;
@@ -185,8 +189,8 @@ function main() {
   const rdb = fresh(rawFile);
   const writer = new SqliteSpanWriter(wdb);
   const raw = rawInserter(rdb);
-  const w = { total: 0, batches: [], lastCheckpoint: performance.now() };
-  const r = { total: 0, batches: [], lastCheckpoint: performance.now() };
+  const w = { total: 0, batches: [], checkpoints: [], lastCheckpoint: performance.now() };
+  const r = { total: 0, batches: [], checkpoints: [], lastCheckpoint: performance.now() };
   let spans = 0;
   let attrBytes = 0;
   for (const batch of batches()) {
@@ -203,6 +207,8 @@ function main() {
   console.log(`SqliteSpanWriter: ${rate(w)} spans/s (batch p50 ${pct(w.batches, 0.5).toFixed(1)} ms, p99 ${pct(w.batches, 0.99).toFixed(1)} ms), ${bytesPerSpan(wdb, writerFile, spans)} B/span on disk`);
   console.log(`raw INSERT:       ${rate(r)} spans/s (batch p50 ${pct(r.batches, 0.5).toFixed(1)} ms, p99 ${pct(r.batches, 0.99).toFixed(1)} ms), ${bytesPerSpan(rdb, rawFile, spans)} B/span on disk`);
   console.log(`writer / raw:     ${(rate(w) / rate(r)).toFixed(2)}`);
+  const cp = (s) => `${s.checkpoints.length} checkpoints, ${s.checkpoints.reduce((a, b) => a + b, 0).toFixed(0)} ms total, max ${Math.max(0, ...s.checkpoints).toFixed(0)} ms`;
+  console.log(`PASSIVE checkpoints (in the times above): writer ${cp(w)}; raw ${cp(r)}`);
   wdb.close();
   rdb.close();
 }
