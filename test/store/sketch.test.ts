@@ -20,7 +20,7 @@ function durations(n: number, seed = 7): number[] {
 
 function exact(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(q * (sorted.length - 1))];
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
 
 const QUANTILES = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
