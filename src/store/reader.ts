@@ -168,7 +168,7 @@ function toSummary(row: SummaryRow): TraceSummary {
   };
 }
 
-function toSpan(
+export function toSpan(
   traceId: TraceId,
   row: SpanRow,
   resources: Map<bigint, Span['resource']>,
