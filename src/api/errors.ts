@@ -19,6 +19,17 @@ export function httpStatusOf(err: unknown): number {
 }
 
 export function jsonErrors(app: FastifyInstance): void {
+  jsonErrorHandler(app);
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` });
+  });
+}
+
+/**
+ * The error handler alone, for route plugins that share a prefix with one that already set the not-found
+ * handler (fastify allows one per prefix).
+ */
+export function jsonErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = httpStatusOf(err);
     if (status >= 500) req.log.error(err);
@@ -26,9 +37,6 @@ export function jsonErrors(app: FastifyInstance): void {
     const message = status >= 500 ? 'internal error' : err.validation ? schemaMessage(err) : err.message;
     if (err instanceof OverloadedError) reply.header('retry-after', String(err.retryAfterSeconds));
     reply.code(status).send({ error: message });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
 }
 
