@@ -51,11 +51,14 @@ export function leafOutgoing(tree: TraceTree): Span[] {
   for (const node of tree.nodes.values()) {
     if (node.children.length === 0 && isOutgoing(node.span)) leaves.push(node.span);
   }
-  return leaves.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  return leaves.sort((a, b) => {
+    if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+    return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+  });
 }
 
 function findBrokenLinks(tree: TraceTree, candidates: readonly Span[], skewNs = DEFAULT_SKEW_NS): BrokenLink[] {
-  const index = indexCandidates(candidates.filter((c) => c.traceId !== tree.spans[0]?.traceId));
+  const index = indexCandidates(candidates); // matchCallee skips spans of the client's own trace
   const links: BrokenLink[] = [];
   for (const client of leafOutgoing(tree)) {
     const match = matchCallee(client, index, skewNs);
