@@ -9,7 +9,7 @@ import { searchData } from '../fixtures/store-search-data.js';
 /**
  * Trace 1: frontend server → frontend client → legacy server → legacy leaf client (to 127.0.0.1:3003).
  * Trace 2 (starts 12 ms later): inventory root server, a failed inventory → db-svc call, an orphan consumer.
- * Trace 3 (10 s later): a lone root server.
+ * Trace 3 (10 s later): a lone root server and a parentless INTERNAL span.
  */
 function records(): SpanRecord[] {
   const at = (ms: number) => BASE_NS + BigInt(ms) * MS;
@@ -30,6 +30,7 @@ function records(): SpanRecord[] {
     rec(2, 13, 99, 'billing', 5, 15),
     rec(2, 14, 10, 'inventory', 1, 16),
     rec(3, 20, 0, 'lonely', 2, 10_000),
+    rec(3, 21, 0, 'cron', 1, 10_001), // a parentless INTERNAL span: no one called it, never a candidate
   ];
 }
 
