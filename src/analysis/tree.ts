@@ -139,7 +139,7 @@ function warnRoots(spans: Span[], roots: SpanNode[], warnings: Warning[]): void 
       kind: 'no-root',
       message:
         'No span of this trace is its root: the first span (the request that started the trace) was not ' +
-        `received, so ${roots.length} ${roots.length === 1 ? 'span is' : 'spans are'} shown as roots instead.`,
+        `received, so ${roots.length === 1 ? 'one span is shown as the root' : `${roots.length} spans are shown as roots`} instead.`,
     });
   }
   if (parentless.length > 1) {
