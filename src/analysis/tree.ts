@@ -133,7 +133,8 @@ function setDepths(roots: SpanNode[]): void {
 }
 
 function warnRoots(spans: Span[], roots: SpanNode[], warnings: Warning[]): void {
-  const parentless = spans.filter((s) => s.parentSpanId === '');
+  // A span naming itself as parent is a root with a garbled parent ID (already warned about), not a lost root.
+  const parentless = spans.filter((s) => s.parentSpanId === '' || s.parentSpanId === s.spanId);
   if (spans.length > 0 && parentless.length === 0) {
     warnings.push({
       kind: 'no-root',

@@ -48,7 +48,7 @@ describe('buildTree', () => {
     const t = buildTree(spans({ id: 'a', parent: 'a', service: 'frontend', name: 'GET /', start: 0, end: 10 }));
     expect(ids(t.roots)).toEqual(['a']);
     expect(t.orphans).toEqual([]);
-    expect(kinds(t)).toEqual(['self-parent', 'no-root']);
+    expect(kinds(t)).toEqual(['self-parent']);
     expect(t.warnings[0].message).toBe("frontend's span GET / names itself as its parent; it is shown as a root.");
   });
 
