@@ -44,7 +44,13 @@ export function envName(flag: string): string {
 }
 
 export function usage(): string {
-  const lines = ['Usage: tracelite [flags]', '', 'Flags (each also as an environment variable):'];
+  const lines = [
+    'Usage: tracelite [flags]',
+    '       tracelite check --url URL --expect a,b,c [flags]   check a request\'s trace (tracelite check --help)',
+    '       tracelite demo [flags]                              tracelite with demo services (tracelite demo --help)',
+    '',
+    'Flags (each also as an environment variable):',
+  ];
   for (const f of FLAGS) {
     const dflt = f.default === '' ? '' : ` (default ${f.default})`;
     lines.push(`  --${f.name.padEnd(16)} ${envName(f.name).padEnd(28)} ${f.help}${dflt}`);

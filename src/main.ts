@@ -15,6 +15,11 @@ import { SqliteSpanWriter } from './store/writer.js';
 const CHECKPOINT_EVERY_MS = 1_000;
 
 async function main(): Promise<void> {
+  // Subcommands, loaded only when asked for; anything else is `tracelite [flags]` as before.
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'check') return exitWith(await (await import('./cli/check.js')).runCheck(rest));
+  if (command === 'demo') return exitWith(await (await import('./demo/demo.js')).runDemo(rest, process.env));
+
   let config: Config;
   try {
     const result = loadConfig(process.env, process.argv.slice(2));
@@ -65,6 +70,11 @@ async function run(config: Config): Promise<void> {
   console.log(`tracelite ${packageVersion()}, database ${config.db}`);
   await listen('OTLP/HTTP receiver', await buildOtlpApp(deps), config.otlpHttpPort, '/v1/traces');
   await listen('UI and API', await buildUiApp(deps), config.uiPort, '/');
+}
+
+/** process.exitCode, not process.exit(): stdout still drains when it is a pipe (CI logs keep the last lines). */
+function exitWith(code: number): void {
+  process.exitCode = code;
 }
 
 main().catch((err) => {
