@@ -100,7 +100,7 @@ export interface RootCause {
   exception: ExceptionInfo | null;
   /** From the origin up to the root: e.g. payments 500 → checkout 502 → frontend 502. */
   chain: ErrorHop[];
-  /** Other errored spans: whether each originated an error of its own or propagated one. */
+  /** Every errored span of the trace (origin and chain included): whether it originated or only propagated. */
   errors: Array<{ spanId: SpanId; service: string; name: string; originated: boolean }>;
   message: string;
 }
