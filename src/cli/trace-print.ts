@@ -37,7 +37,22 @@ function spanLine(s: ApiSpan): string {
   const status = s.attributes['http.response.status_code'] ?? s.attributes['http.status_code'];
   const code = typeof status === 'number' ? ` ${status}` : '';
   const error = s.status.code === 'error' ? `  ✗${code}${s.status.message ? ` ${s.status.message}` : ''}` : '';
-  return `${s.service}  ${s.name}  ${s.durationMs.toFixed(1)} ms${error}`;
+  const target = detail(s);
+  return `${s.service}  ${s.name}${target ? `  ${target}` : ''}  ${s.durationMs.toFixed(1)} ms${error}`;
+}
+
+/** What a call went to (client spans) or what was asked for (server spans), when the name does not say it. */
+function detail(s: ApiSpan): string {
+  const a = s.attributes;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  if (s.kind === 'client' || s.kind === 'producer') {
+    const peer = str(a['service.peer.name']) ?? str(a['peer.service']);
+    const url = str(a['url.full']) ?? str(a['http.url']);
+    const where = url?.replace(/^[a-z]+:\/\//, '');
+    return peer ? `→ ${peer}${where ? ` (${where})` : ''}` : where ? `→ ${where}` : '';
+  }
+  const path = str(a['url.path']) ?? str(a['http.target']);
+  return s.kind === 'server' && path && !s.name.includes(' ') ? path : '';
 }
 
 function sortByStart(spans: ApiSpan[]): ApiSpan[] {

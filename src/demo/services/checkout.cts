@@ -12,7 +12,7 @@ const PAYMENTS = upstream('PAYMENTS_URL');
 // pricing-api has no tracing, so checkout names it on its client spans (service.peer.name).
 const { http, shutdown } = startTracing({ peers: { [hostOf(PRICING)]: 'pricing-api' } });
 
-serve(http, 'checkout', async (req, res) => {
+serve(http, 'checkout', '/checkout', async (req, res) => {
   if (req.method !== 'GET' || !(req.url ?? '').startsWith('/checkout')) return send(res, 404, { error: 'no such route' });
   const items = [];
   // The lesson: these five calls do not depend on each other, yet each waits for the previous one.

@@ -1,4 +1,5 @@
 /** Helpers shared by the demo services: listening on a free port, calling another service, stopping cleanly. */
+import { trace } from '@opentelemetry/api';
 import type * as Http from 'node:http';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -13,8 +14,19 @@ export type Handler = (req: Http.IncomingMessage, res: Http.ServerResponse) => P
  * fixed. Stops (after `flush`) on SIGTERM/SIGINT, or when the parent goes away: the IPC channel closes when
  * the parent exits, even on SIGKILL, so no demo service outlives the demo.
  */
-export function serve(http: typeof Http, name: string, handler: Handler, flush: () => Promise<void> = async () => {}): void {
+export function serve(
+  http: typeof Http,
+  name: string,
+  route: string,
+  handler: Handler,
+  flush: () => Promise<void> = async () => {},
+): void {
   const server = http.createServer((req, res) => {
+    // What a web framework's instrumentation does: name the server span after the route ("GET /items/{id}"),
+    // not just the method. A no-op in pricing-api, which has no SDK.
+    const span = trace.getActiveSpan();
+    span?.updateName(`${req.method} ${route}`);
+    span?.setAttribute('http.route', route);
     handler(req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`${name}: ${err.message}\n`);

@@ -9,7 +9,7 @@ const CHECKOUT = upstream('CHECKOUT_URL');
 const LEGACY = upstream('LEGACY_URL');
 const { http, shutdown } = startTracing();
 
-serve(http, 'frontend', async (req, res) => {
+serve(http, 'frontend', '/', async (req, res) => {
   if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/') return send(res, 404, { error: 'no such route' });
   const [checkout, stock] = await Promise.all([call(http, `${CHECKOUT}/checkout`), call(http, `${LEGACY}/stock`)]);
   if (checkout.status !== 200) return send(res, 502, { error: `checkout answered ${checkout.status}` });

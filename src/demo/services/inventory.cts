@@ -4,7 +4,7 @@ import { startTracing } from './tracing.cjs';
 
 const { http, shutdown } = startTracing();
 
-serve(http, 'inventory', async (req, res) => {
+serve(http, 'inventory', '/items/{id}', async (req, res) => {
   const m = /^\/items\/(\w+)$/.exec(req.url ?? '');
   if (req.method !== 'GET' || !m) return send(res, 404, { error: 'no such route' });
   await sleep(between(20, 40));

@@ -11,7 +11,7 @@ import { startTracing } from './tracing.cjs';
 const INVENTORY = upstream('INVENTORY_URL');
 const { http, tracer, shutdown } = startTracing({ outgoing: false });
 
-serve(http, 'legacy', async (req, res) => {
+serve(http, 'legacy', '/stock', async (req, res) => {
   if (req.method !== 'GET' || !(req.url ?? '').startsWith('/stock')) return send(res, 404, { error: 'no such route' });
   const url = new URL(`${INVENTORY}/items/apple`);
   const span = tracer.startSpan(

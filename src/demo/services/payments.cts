@@ -10,7 +10,7 @@ import { startTracing } from './tracing.cjs';
 const { http, tracer, shutdown } = startTracing();
 let charges = 0;
 
-serve(http, 'payments', async (req, res) => {
+serve(http, 'payments', '/charge', async (req, res) => {
   if (req.method !== 'POST' || req.url !== '/charge') return send(res, 404, { error: 'no such route' });
   req.resume();
   const n = ++charges; // taken now: other requests change the counter while this one waits

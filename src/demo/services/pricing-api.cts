@@ -6,7 +6,7 @@
 import http = require('node:http');
 import { between, send, serve, sleep } from './common.cjs';
 
-serve(http, 'pricing-api', async (req, res) => {
+serve(http, 'pricing-api', '/quote', async (req, res) => {
   if (req.method !== 'GET' || !(req.url ?? '').startsWith('/quote')) return send(res, 404, { error: 'no such route' });
   await sleep(between(300, 600));
   send(res, 200, { currency: 'EUR', total: between(1_000, 9_000) / 100 });
