@@ -1,0 +1,55 @@
+import type { Span } from '../model/span.js';
+import { checkChain } from './chain.js';
+import { findFanOuts } from './fanout.js';
+import { findPropagationProblems } from './propagation.js';
+import { findRootCause } from './rootcause.js';
+import { timeAnalysis } from './time.js';
+import { buildTree } from './tree.js';
+import type { ChainResult, Propagation, TraceAnalysis, Warning } from './types.js';
+
+/**
+ * Everything GET /api/traces/{id}/analysis answers, from one trace's spans and the root spans of the traces
+ * around it (for broken-propagation matching).
+ */
+export function analyzeTrace(spans: readonly Span[], candidates: readonly Span[]): TraceAnalysis {
+  const tree = buildTree(spans);
+  const { durationMs, timeByService, selfTimeMs, criticalPath } = timeAnalysis(tree);
+  const propagation = findPropagationProblems(tree, candidates);
+  return {
+    traceId: tree.spans[0]?.traceId ?? spans[0]?.traceId ?? '',
+    durationMs,
+    timeByService,
+    selfTimeMs,
+    criticalPath,
+    fanOut: findFanOuts(tree),
+    rootCause: findRootCause(tree),
+    propagation,
+    warnings: withOrphanWarnings(tree.warnings, propagation),
+  };
+}
+
+/** Does the trace pass through `expect` in order? Broken links explain where it stops. */
+export function traceChain(spans: readonly Span[], candidates: readonly Span[], expect: string[]): ChainResult {
+  const tree = buildTree(spans);
+  return checkChain(tree, expect, findPropagationProblems(tree, candidates).brokenLinks);
+}
+
+/** [earliest start, latest end] of the spans: the window whose neighbouring traces are candidates. */
+export function traceWindow(spans: readonly Span[]): { startNs: bigint; endNs: bigint } {
+  let startNs = spans[0]?.startTimeUnixNano ?? 0n;
+  let endNs = spans[0]?.endTimeUnixNano ?? 0n;
+  for (const s of spans) {
+    if (s.startTimeUnixNano < startNs) startNs = s.startTimeUnixNano;
+    if (s.endTimeUnixNano > endNs) endNs = s.endTimeUnixNano;
+  }
+  return { startNs, endNs };
+}
+
+/** The tree already warns about most orphans; add one for any it did not, so the warnings list is complete. */
+function withOrphanWarnings(warnings: Warning[], propagation: Propagation): Warning[] {
+  const warned = new Set(warnings.filter((w) => w.kind === 'orphan').map((w) => w.spanId));
+  const extra = propagation.orphans
+    .filter((o) => !warned.has(o.spanId))
+    .map((o): Warning => ({ kind: 'orphan', spanId: o.spanId, message: o.message }));
+  return [...warnings, ...extra];
+}
