@@ -1,11 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { analysisRoutes } from './api/analysis-routes.js';
 import { apiRoutes } from './api/routes.js';
 import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
+import type { AnalysisReader } from './model/analysis-ports.js';
 import type { SpanSink, TraceReader } from './model/ports.js';
 
 export interface AppDeps {
   reader: TraceReader;
+  /** Analysis, chain and dependency routes; without it the UI port serves the plain API only. */
+  analysis?: AnalysisReader;
   sink: SpanSink;
   config: Pick<Config, 'corsOrigins'>;
   /** Fastify's logger: off in tests, warnings and errors when run. */
@@ -20,6 +24,7 @@ function fastify(deps: AppDeps): FastifyInstance {
 export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
+  if (deps.analysis) await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

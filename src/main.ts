@@ -7,6 +7,7 @@ import { GroupCommitWriter } from './ingest/pipeline.js';
 import { packageVersion } from './paths.js';
 import { migrate } from './store/migrate.js';
 import { checkpoint, openDatabase } from './store/open.js';
+import { SqliteAnalysisReader } from './store/analysis-reader.js';
 import { SqliteTraceReader } from './store/reader.js';
 import { SqliteSpanWriter } from './store/writer.js';
 
@@ -38,7 +39,8 @@ async function run(config: Config): Promise<void> {
   const db = openDatabase(config.db);
   migrate(db);
   const pipeline = new GroupCommitWriter(new SqliteSpanWriter(db), { maxQueuedSpans: config.queueSpans });
-  const deps = { reader: new SqliteTraceReader(db), sink: pipeline, config, logLevel: 'warn' as const };
+  const analysis = new SqliteAnalysisReader(db);
+  const deps = { reader: new SqliteTraceReader(db), analysis, sink: pipeline, config, logLevel: 'warn' as const };
   const servers: FastifyInstance[] = [];
   const timer = setInterval(() => checkpoint(db), CHECKPOINT_EVERY_MS);
   timer.unref();

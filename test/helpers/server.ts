@@ -6,6 +6,7 @@ import { buildOtlpApp, buildUiApp } from '../../src/app.js';
 import { GroupCommitWriter } from '../../src/ingest/pipeline.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openDatabase } from '../../src/store/open.js';
+import { SqliteAnalysisReader } from '../../src/store/analysis-reader.js';
 import { SqliteTraceReader } from '../../src/store/reader.js';
 import { SqliteSpanWriter } from '../../src/store/writer.js';
 
@@ -31,7 +32,7 @@ export async function startServer(opts: { queueSpans?: number; listen?: boolean 
   migrate(db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new GroupCommitWriter(new SqliteSpanWriter(db), { maxQueuedSpans: opts.queueSpans ?? 200_000 });
-  const deps = { reader, sink: pipeline, config: { corsOrigins: ['*'] } };
+  const deps = { reader, analysis: new SqliteAnalysisReader(db), sink: pipeline, config: { corsOrigins: ['*'] } };
   const ui = await buildUiApp(deps);
   const otlp = await buildOtlpApp(deps);
   let uiUrl = '';
