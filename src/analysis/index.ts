@@ -5,7 +5,7 @@ import { findPropagationProblems } from './propagation.js';
 import { findRootCause } from './rootcause.js';
 import { timeAnalysis } from './time.js';
 import { buildTree } from './tree.js';
-import type { ChainResult, Propagation, TraceAnalysis, Warning } from './types.js';
+import type { BrokenLink, ChainResult, Propagation, ServiceTime, TraceAnalysis, Warning } from './types.js';
 
 /**
  * Everything GET /api/traces/{id}/analysis answers, from one trace's spans and the root spans of the traces
@@ -18,7 +18,7 @@ export function analyzeTrace(spans: readonly Span[], candidates: readonly Span[]
   return {
     traceId: tree.spans[0]?.traceId ?? spans[0]?.traceId ?? '',
     durationMs,
-    timeByService,
+    timeByService: namedByBrokenLinks(timeByService, propagation.brokenLinks),
     selfTimeMs,
     criticalPath,
     fanOut: findFanOuts(tree),
@@ -43,6 +43,26 @@ export function traceWindow(spans: readonly Span[]): { startNs: bigint; endNs: b
     if (s.endTimeUnixNano > endNs) endNs = s.endTimeUnixNano;
   }
   return { startNs, endNs };
+}
+
+/**
+ * A leaf call's time goes to its target address ("127.0.0.1:3003", not instrumented) until a broken link
+ * shows which instrumented service answered it in another trace: then the time is that service's.
+ */
+function namedByBrokenLinks(times: ServiceTime[], links: readonly BrokenLink[]): ServiceTime[] {
+  const serviceOf = new Map(links.map((l) => [l.target, l.toService]));
+  if (serviceOf.size === 0) return times;
+  const merged = new Map<string, ServiceTime>();
+  for (const t of times) {
+    const renamed = !t.instrumented ? serviceOf.get(t.service) : undefined;
+    const entry = renamed ? { ...t, service: renamed, instrumented: true } : t;
+    const prev = merged.get(entry.service);
+    merged.set(
+      entry.service,
+      prev ? { ...prev, selfMs: prev.selfMs + entry.selfMs, share: prev.share + entry.share, instrumented: true } : entry,
+    );
+  }
+  return [...merged.values()].sort((a, b) => b.selfMs - a.selfMs || a.service.localeCompare(b.service));
 }
 
 /** The tree already warns about most orphans; add one for any it did not, so the warnings list is complete. */

@@ -11,6 +11,17 @@ describe('analyzeTrace', () => {
     expect(() => JSON.stringify(a)).not.toThrow();
   });
 
+  it('gives a leaf call\'s time to the service that answered it in another trace, not to its address', () => {
+    const { trace1, trace2 } = legacyScenario();
+    const alone = analyzeTrace(trace1, []);
+    expect(alone.timeByService.find((t) => t.service === '127.0.0.1:3003')).toMatchObject({ instrumented: false, selfMs: 60 });
+    const linked = analyzeTrace(trace1, [trace2[0]]);
+    expect(linked.timeByService.map((t) => t.service)).not.toContain('127.0.0.1:3003');
+    expect(linked.timeByService.find((t) => t.service === 'inventory')).toMatchObject({ instrumented: true, selfMs: 60 });
+    const total = linked.timeByService.reduce((n, t) => n + t.selfMs, 0);
+    expect(total).toBeCloseTo(linked.durationMs, 6);
+  });
+
   it('warns once per orphan, whether or not the tree already did', () => {
     const spans = [
       span({ trace: 1, id: 'root', service: 'frontend', kind: 2, start: 0, duration: 50 }),
