@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp } from '../app.js';
 import type { Config } from '../config.js';
 import { GroupCommitWriter } from '../ingest/pipeline.js';
+import { SqliteAnalysisReader } from '../store/analysis-reader.js';
 import { migrate } from '../store/migrate.js';
 import { checkpoint, openDatabase } from '../store/open.js';
 import { SqliteTraceReader } from '../store/reader.js';
@@ -24,7 +25,8 @@ export async function startTracelite(config: Config): Promise<InProcessTracelite
   const db = openDatabase(config.db);
   migrate(db);
   const pipeline = new GroupCommitWriter(new SqliteSpanWriter(db), { maxQueuedSpans: config.queueSpans });
-  const deps = { reader: new SqliteTraceReader(db), sink: pipeline, config, logLevel: 'warn' as const };
+  const analysis = new SqliteAnalysisReader(db);
+  const deps = { reader: new SqliteTraceReader(db), analysis, sink: pipeline, config, logLevel: 'warn' as const };
   const timer = setInterval(() => checkpoint(db), CHECKPOINT_EVERY_MS);
   timer.unref();
   const servers: FastifyInstance[] = [];
