@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAIN, startCli, type RunningCli } from '../helpers/cli.js';
+import { eventually, tempDbPath } from '../helpers/server.js';
+
+// `tracelite demo` as a user runs it, in its own process group; the analysis of its traces must show every lesson.
+let running: RunningCli | undefined;
+const dirs: string[] = [];
+afterEach(() => {
+  try {
+    if (running) process.kill(-running.child.pid!, 'SIGKILL');
+  } catch {
+    // The group has already ended.
+  }
+  running = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function startDemo(): Promise<{ demo: RunningCli; pids: Map<string, number> }> {
+  const { dir, db } = tempDbPath();
+  dirs.push(dir);
+  running = await startCli(process.execPath, [MAIN, 'demo', '--ui-port', '0', '--otlp-http-port', '0', '--db', db], { processGroup: true });
+  const demo = running;
+  // The services print after the two listener lines: "demo service <name> <url> (pid <n>)".
+  const pids = await eventually(() => {
+    const found = [...demo.output().matchAll(/^demo service (\S+)\s+http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)$/gm)];
+    return found.length === 6 ? new Map(found.map((m) => [m[1], Number(m[2])])) : undefined;
+  }, 20_000);
+  return { demo, pids };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const getJson = async (url: string) => {
+  const res = await fetch(url);
+  return res.status === 200 ? res.json() : undefined;
+};
+
+describe('tracelite demo', () => {
+  it('shows every lesson in the analysis, then stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+    const { demo, pids } = await startDemo();
+    expect([...pids.keys()].sort()).toEqual(['checkout', 'frontend', 'inventory', 'legacy', 'payments', 'pricing-api']);
+    expect(demo.output()).toContain('--expect frontend,checkout,payments');
+    expect(demo.output()).toContain('--expect frontend,legacy,inventory');
+
+    // Every third charge fails, so an errored trace arrives within a few seconds of traffic.
+    const analysis = await eventually(async () => {
+      const list = await getJson(`${demo.uiUrl}/api/traces?service=payments&error=true&limit=5`);
+      for (const t of list?.traces ?? []) {
+        if (t.spanCount < 20) continue; // not all exported yet
+        const a = await getJson(`${demo.uiUrl}/api/traces/${t.traceId}/analysis`);
+        if (a?.propagation?.brokenLinks?.length) return a; // the legacy → inventory trace has landed too
+      }
+      return undefined;
+    }, 30_000);
+
+    // 1. Where the time went: the uninstrumented third party has the largest share.
+    const top = [...analysis.timeByService].sort((a, b) => b.selfMs - a.selfMs)[0];
+    expect(top).toMatchObject({ service: 'pricing-api', instrumented: false });
+    // 2. The sequential fan-out from checkout to inventory, and what running it in parallel would save.
+    const fanOut = analysis.fanOut.find((f: { service: string }) => f.service === 'checkout');
+    expect(fanOut.sequentialCalls).toBeGreaterThanOrEqual(4);
+    expect(fanOut.couldSaveMs).toBeGreaterThan(0);
+    // 3. The error originates in payments, not in the frontend that answered 502.
+    expect(analysis.rootCause.service).toBe('payments');
+    expect(analysis.rootCause.exception.type).toBe('CardDeclinedError');
+    // 4. legacy drops traceparent on its call to inventory.
+    expect(analysis.propagation.brokenLinks).toContainEqual(expect.objectContaining({ fromService: 'legacy', toService: 'inventory' }));
+    const deps = await getJson(`${demo.uiUrl}/api/dependencies`);
+    expect(deps.edges).toContainEqual(expect.objectContaining({ parent: 'legacy', child: 'inventory', broken: true }));
+
+    demo.child.kill('SIGTERM'); // the demo alone: it must stop its children itself
+    expect(await demo.exit).toBe(0);
+    for (const [name, pid] of pids) expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    await expect(fetch(`${demo.uiUrl}/api/services`)).rejects.toThrow();
+  });
+
+  it('the services exit when the demo process dies without cleaning up', async () => {
+    const { demo, pids } = await startDemo();
+    demo.child.kill('SIGKILL');
+    await demo.exit;
+    // Their IPC channel closes with the parent; each then flushes (to a tracelite that is gone) and exits.
+    await eventually(() => ([...pids.values()].some(alive) ? undefined : true), 10_000);
+  });
+});
