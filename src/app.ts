@@ -5,13 +5,17 @@ import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { AnalysisReader } from './model/analysis-ports.js';
 import type { SpanSink, TraceReader } from './model/ports.js';
+import { webRoutes } from './web/routes.js';
 
 export interface AppDeps {
   reader: TraceReader;
-  /** Analysis, chain and dependency routes; without it the UI port serves the plain API only. */
-  analysis?: AnalysisReader;
+  analysis: AnalysisReader;
   sink: SpanSink;
   config: Pick<Config, 'corsOrigins'>;
+  /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
+  otlpEndpoint: () => string;
+  /** Epoch ms, for "3 min ago" and default time windows. */
+  now: () => number;
   /** Fastify's logger: off in tests, warnings and errors when run. */
   logLevel?: 'silent' | 'warn' | 'info';
 }
@@ -20,11 +24,12 @@ function fastify(deps: AppDeps): FastifyInstance {
   return Fastify({ logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel } : false });
 }
 
-/** The UI port: the REST API (and later the web UI), plus OTLP/HTTP so one port is enough for a browser app. */
+/** The UI port: the web UI and the REST API, plus OTLP/HTTP so one port is enough for a browser app. */
 export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
-  if (deps.analysis) await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis });
+  await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis });
+  await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

@@ -1,19 +1,8 @@
 #!/usr/bin/env node
 import closeWithGrace from 'close-with-grace';
-import type { FastifyInstance } from 'fastify';
-import { buildOtlpApp, buildUiApp } from './app.js';
 import { ConfigError, loadConfig, usage, type Config } from './config.js';
-import { GroupCommitWriter } from './ingest/pipeline.js';
 import { packageVersion } from './paths.js';
-import { migrate } from './store/migrate.js';
-import { checkpoint, openDatabase } from './store/open.js';
-import { SqliteAnalysisReader } from './store/analysis-reader.js';
-import { SqliteTraceReader } from './store/reader.js';
-import { SqliteSpanWriter } from './store/writer.js';
-
-/** Lazy WAL checkpoints keep commits fast; this timer keeps the WAL small. Every 1 s the worst checkpoint stall
- * measured ~250 ms against ~600 ms every 5 s, for the same total cost (bench/insert.js). */
-const CHECKPOINT_EVERY_MS = 1_000;
+import { ListenError, startTracelite, type Tracelite } from './server.js';
 
 async function main(): Promise<void> {
   // Subcommands, loaded only when asked for; anything else is `tracelite [flags]` as before.
@@ -36,42 +25,22 @@ async function main(): Promise<void> {
 }
 
 async function run(config: Config): Promise<void> {
-  const db = openDatabase(config.db);
-  migrate(db);
-  const pipeline = new GroupCommitWriter(new SqliteSpanWriter(db), { maxQueuedSpans: config.queueSpans });
-  const analysis = new SqliteAnalysisReader(db);
-  const deps = { reader: new SqliteTraceReader(db), analysis, sink: pipeline, config, logLevel: 'warn' as const };
-  const servers: FastifyInstance[] = [];
-  const timer = setInterval(() => checkpoint(db), CHECKPOINT_EVERY_MS);
-  timer.unref();
-
+  console.log(`tracelite ${packageVersion()}, database ${config.db}`);
+  let tracelite: Tracelite;
+  try {
+    tracelite = await startTracelite(config, { logLevel: 'warn' });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    console.error(`tracelite: ${err.message}`);
+    process.exit(1);
+  }
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) console.error('tracelite: stopping after an unexpected error:', err);
     else if (signal) console.log(`tracelite: ${signal} received, flushing and stopping`);
-    // Closing the servers first waits for in-flight requests, whose spans the pipeline then commits.
-    await Promise.all(servers.map((s) => s.close()));
-    await pipeline.close();
-    clearInterval(timer);
-    db.close();
+    await tracelite.close();
   });
-
-  const listen = async (name: string, app: FastifyInstance, port: number, path: string) => {
-    servers.push(app);
-    try {
-      await app.listen({ host: config.host, port });
-    } catch (err) {
-      console.error(`tracelite: cannot listen on ${config.host}:${port} for ${name}: ${(err as Error).message}`);
-      process.exit(1);
-    }
-    const addr = app.server.address();
-    const actual = typeof addr === 'object' && addr ? addr.port : port;
-    const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
-    console.log(`${name.padEnd(18)} http://${host}:${actual}${path}`);
-  };
-
-  console.log(`tracelite ${packageVersion()}, database ${config.db}`);
-  await listen('OTLP/HTTP receiver', await buildOtlpApp(deps), config.otlpHttpPort, '/v1/traces');
-  await listen('UI and API', await buildUiApp(deps), config.uiPort, '/');
+  console.log(`${'OTLP/HTTP receiver'.padEnd(18)} ${tracelite.otlpUrl}/v1/traces`);
+  console.log(`${'UI and API'.padEnd(18)} ${tracelite.uiUrl}/`);
 }
 
 /** process.exitCode, not process.exit(): stdout still drains when it is a pipe (CI logs keep the last lines). */

@@ -2,7 +2,7 @@ import { ConfigError, FLAGS, loadConfig, type Config } from '../config.js';
 import { packageVersion } from '../paths.js';
 import { cliCommand, guide } from './guide.js';
 import { startDemoServices, type DemoServices } from './services.js';
-import { startTracelite, type InProcessTracelite } from './tracelite.js';
+import { startTracelite, type Tracelite } from '../server.js';
 import { startTraffic } from './traffic.js';
 
 /**
@@ -44,9 +44,9 @@ export async function runDemo(argv: readonly string[], env: NodeJS.ProcessEnv): 
     return 2;
   }
 
-  let tracelite: InProcessTracelite;
+  let tracelite: Tracelite;
   try {
-    tracelite = await startTracelite(config);
+    tracelite = await startTracelite(config, { logLevel: 'warn' });
   } catch (err) {
     console.error(`tracelite demo: cannot start tracelite: ${(err as Error).message}`);
     return 1;

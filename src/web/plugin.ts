@@ -1,0 +1,74 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { httpStatusOf } from '../api/errors.js';
+import type { AnalysisReader } from '../model/analysis-ports.js';
+import type { TraceReader } from '../model/ports.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { wantsFragment } from './render.js';
+
+export interface WebDeps {
+  reader: TraceReader;
+  analysis: AnalysisReader;
+  /** The OTLP/HTTP endpoint for setup snippets, e.g. http://127.0.0.1:4318; known only once listening. */
+  otlpEndpoint: () => string;
+  /** Epoch ms; injected so "3 min ago" and default time windows are testable. */
+  now: () => number;
+}
+
+/** No inline or third-party scripts; inline style attributes carry computed bar offsets and colours. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const HTMX_DIST = path.dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
+
+/** Templates, static files, security headers and the HTML error page; pages register their own routes. */
+export async function webFoundation(app: FastifyInstance): Promise<void> {
+  const eta = new Eta({ views: path.join(PACKAGE_ROOT, 'views'), cache: true, autoEscape: true });
+  await app.register(fastifyView, { engine: { eta }, root: path.join(PACKAGE_ROOT, 'views'), viewExt: 'eta' });
+  await app.register(fastifyStatic, {
+    root: path.join(PACKAGE_ROOT, 'public'),
+    prefix: '/static/',
+    maxAge: '1h',
+  });
+  await app.register(fastifyStatic, {
+    root: HTMX_DIST,
+    prefix: '/static/vendor/',
+    decorateReply: false,
+    allowedPath: (p) => p === '/htmx.min.js',
+    maxAge: '1d',
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+    }
+    return payload;
+  });
+
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) req.log.error(err);
+    const message = status >= 500 ? 'Something went wrong on our side; the details are in the server log.' : err.message;
+    // htmx 4 swaps 4xx/5xx responses, so a fragment request gets the error partial in its target.
+    const view = wantsFragment(req) ? 'partials/error' : 'pages/error';
+    const html = await reply.viewAsync(view, { title: `Error ${status}`, status, message });
+    return reply.code(status).header('vary', 'HX-Request, HX-Request-Type').type('text/html; charset=utf-8').send(html);
+  });
+}
