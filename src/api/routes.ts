@@ -29,13 +29,16 @@ const searchSchema = {
       end: str,
       error: str,
       attr: { type: 'array', items: str },
+      alsoService: { type: 'array', items: str },
       limit: str,
       cursor: str,
     },
   },
 } as const;
 
-type SearchParams = { [K in keyof (typeof searchSchema)['querystring']['properties']]?: K extends 'attr' ? string[] : string };
+type SearchParams = {
+  [K in keyof (typeof searchSchema)['querystring']['properties']]?: K extends 'attr' | 'alsoService' ? string[] : string;
+};
 
 /** The native JSON API on the UI port, registered under the /api prefix. */
 export async function apiRoutes(app: FastifyInstance, opts: { reader: TraceReader }): Promise<void> {
@@ -81,6 +84,8 @@ export function toTraceQuery(p: SearchParams): TraceQuery {
   };
   if (p.service) q.service = p.service;
   if (p.operation) q.operation = p.operation;
+  const also = (p.alsoService ?? []).filter((s) => s !== '');
+  if (also.length > 0) q.alsoServices = also;
   if (p.minDuration !== undefined) q.minDurationNs = parseDuration(p.minDuration, 'minDuration');
   if (p.maxDuration !== undefined) q.maxDurationNs = parseDuration(p.maxDuration, 'maxDuration');
   if (p.start !== undefined) q.startNs = parseTime(p.start, 'start');

@@ -13,6 +13,8 @@ export interface TraceQuery {
   endNs?: Nanos;
   /** Only traces with at least one span whose status is ERROR. */
   errorOnly: boolean;
+  /** The trace also contains each of these services (with `service`, a map edge's parent → child pair). */
+  alsoServices?: readonly string[];
   /** AND of span-or-resource attribute matches; a value matches its text form (`true`, `500`, `GET`). */
   attrs: ReadonlyArray<{ key: string; value: string }>;
   limit: number;

@@ -72,6 +72,14 @@ export function buildSearchSql(q: TraceQuery): SearchSql {
       { operation: q.operation },
     );
   }
+  // A point lookup per surviving row on trace_services' primary key (trace_id, service): index-only.
+  (q.alsoServices ?? []).forEach((also, i) => {
+    add(
+      `v${i}`,
+      `EXISTS (SELECT 1 FROM trace_services AS tv WHERE tv.trace_id = t.trace_id AND tv.service = @also${i})`,
+      { [`also${i}`]: also },
+    );
+  });
   q.attrs.forEach((attr, i) => {
     add(`a${i}`, attrFragment(i), { [`attrPath${i}`]: attrPath(attr.key), [`attrValue${i}`]: attr.value });
   });
