@@ -1,4 +1,4 @@
-import { formatMs, nsToMs, unionNs } from './duration.js';
+import { formatMs, nsToMs, OVERLAP_TOLERANCE_NS, unionNs } from './duration.js';
 import { callOperation, callTarget, isOutgoing } from './semconv.js';
 import type { FanOutFinding, SpanNode, TraceTree } from './types.js';
 
@@ -65,12 +65,13 @@ function analyse(node: SpanNode, calls: Call[]): FanOutFinding {
   // Children arrive sorted by start then span ID; calls keep that order.
   let maxEnd = calls[0].end;
   let sequential = 0;
+  // A call that starts within OVERLAP_TOLERANCE_NS before the previous one ended still followed it.
   for (let i = 1; i < calls.length; i++) {
-    if (calls[i].start >= maxEnd) sequential++;
+    if (calls[i].start + OVERLAP_TOLERANCE_NS >= maxEnd) sequential++;
     if (calls[i].end > maxEnd) maxEnd = calls[i].end;
   }
   // The first call belongs to a chain when the second one follows it.
-  if (calls[1].start >= calls[0].end) sequential++;
+  if (calls[1].start + OVERLAP_TOLERANCE_NS >= calls[0].end) sequential++;
   const wallNs = unionNs(calls.map((c) => [c.start, c.end] as const));
   const parallelNs = parallelWallNs(calls);
   const saveNs = wallNs > parallelNs ? wallNs - parallelNs : 0n;

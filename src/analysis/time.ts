@@ -1,5 +1,5 @@
 import type { SpanId } from '../model/span.js';
-import { nsToMs, unionNs } from './duration.js';
+import { nsToMs, OVERLAP_TOLERANCE_NS, unionNs } from './duration.js';
 import { callTarget, isOutgoing } from './semconv.js';
 import type { PathSegment, ServiceTime, SpanNode, TraceTree } from './types.js';
 
@@ -88,7 +88,7 @@ function walkCriticalPath(tree: TraceTree): { raw: RawSegment[]; durationNs: big
   const raw: RawSegment[] = [];
   while (stack.length > 0) {
     const f = stack[stack.length - 1];
-    while (f.next < f.kids.length && f.kids[f.next].end > f.point) f.next++;
+    while (f.next < f.kids.length && f.kids[f.next].end > f.point + OVERLAP_TOLERANCE_NS) f.next++;
     const kid = f.kids[f.next];
     if (!kid) {
       push(raw, f.node, f.point - f.from);
@@ -96,10 +96,12 @@ function walkCriticalPath(tree: TraceTree): { raw: RawSegment[]; durationNs: big
       continue;
     }
     f.next++;
-    push(raw, f.node, f.point - kid.end);
+    if (kid.start >= f.point) continue; // wholly inside the tolerance after the point: nothing to walk
+    const end = min(kid.end, f.point);
+    push(raw, f.node, f.point - end);
     f.point = kid.start;
-    const kids = clipAll(kid.node.children, kid.start, kid.end);
-    stack.push({ node: kid.node, from: kid.start, point: kid.end, kids, next: 0 });
+    const kids = clipAll(kid.node.children, kid.start, end);
+    stack.push({ node: kid.node, from: kid.start, point: end, kids, next: 0 });
   }
   return { raw: raw.reverse(), durationNs: to - from };
 }

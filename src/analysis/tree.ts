@@ -10,7 +10,13 @@ import type { SpanNode, TraceTree, Warning } from './types.js';
  */
 
 /** Edges between hosts within this much are scheduling and rounding noise, not clock skew worth telling. */
+/** Within one service: a child ending this much after its parent is async work, not rounding. */
 const SKEW_TOLERANCE_NS = 1_000_000n;
+/**
+ * Across services: processes on one host already disagree by a millisecond or two (each SDK anchors its own
+ * clock), so only a larger offset is worth a clock-skew warning.
+ */
+const CROSS_SERVICE_SKEW_TOLERANCE_NS = 5_000_000n;
 
 export function buildTree(input: readonly Span[]): TraceTree {
   const warnings: Warning[] = [];
@@ -170,7 +176,8 @@ function warnTiming(node: SpanNode, warnings: Warning[]): void {
   const late = c.endTimeUnixNano - p.endTimeUnixNano;
   if (c.service !== p.service) {
     const messaging = p.kind === SpanKind.PRODUCER || c.kind === SpanKind.CONSUMER;
-    const off = early > SKEW_TOLERANCE_NS ? early : late > SKEW_TOLERANCE_NS && !messaging ? late : 0n;
+    const tol = CROSS_SERVICE_SKEW_TOLERANCE_NS;
+    const off = early > tol ? early : late > tol && !messaging ? late : 0n;
     if (off === 0n) return;
     const by = formatMs(nsToMs(off));
     const where = off === early ? `starts ${by} before` : `ends ${by} after`;

@@ -132,3 +132,18 @@ describe('findFanOuts', () => {
     expect(findFanOuts(buildTree([]))).toEqual([]);
   });
 });
+
+describe('calls measured by the real SDK', () => {
+  it('counts calls that overlap by less than a millisecond as sequential', () => {
+    // Back-to-back calls whose clocks overlap by 0.4 ms, as the Node SDK records them.
+    const t = buildTree(spans(
+      { id: 'co', service: 'checkout', kind: 'server', start: 0, end: 200 },
+      { id: 'a', parent: 'co', service: 'checkout', kind: 'client', start: 0, end: 50.4, attrs: { 'service.peer.name': 'inventory', 'url.full': 'http://inventory/items/1' } },
+      { id: 'b', parent: 'co', service: 'checkout', kind: 'client', start: 50, end: 100.4, attrs: { 'service.peer.name': 'inventory', 'url.full': 'http://inventory/items/2' } },
+      { id: 'c', parent: 'co', service: 'checkout', kind: 'client', start: 100, end: 150, attrs: { 'service.peer.name': 'pricing', 'url.full': 'http://pricing/quote' } },
+    ));
+    const [f] = findFanOuts(t);
+    expect(f.sequentialCalls).toBe(3);
+    expect(f.parallelCalls).toBe(0);
+  });
+});

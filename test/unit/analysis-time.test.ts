@@ -121,3 +121,20 @@ describe('timeAnalysis', () => {
     expect(r).toEqual({ durationMs: 0, timeByService: [], selfTimeMs: { z: 0 }, criticalPath: [] });
   });
 });
+
+describe('critical path with sub-millisecond overlap', () => {
+  it('keeps a sequential call on the path when the next one started 0.3 ms before it ended', () => {
+    const t = buildTree(spans(
+      { id: 'root', service: 'checkout', kind: 'server', start: 0, end: 600 },
+      { id: 'inv', parent: 'root', service: 'checkout', kind: 'client', start: 0, end: 100, attrs: { 'service.peer.name': 'inventory' } },
+      { id: 'price', parent: 'root', service: 'checkout', kind: 'client', start: 99.7, end: 599, attrs: { 'service.peer.name': 'pricing-api' } },
+    ));
+    const a = timeAnalysis(t);
+    // Before the tolerance, the path skipped 'inv' (it ends 0.3 ms after 'price' starts) and gave its time to root.
+    expect(a.criticalPath.map((s) => [s.spanId, s.ms])).toEqual([['inv', 99.7], ['price', 499.3], ['root', 1]]);
+    const byService = Object.fromEntries(a.timeByService.map((s) => [s.service, s.selfMs]));
+    expect(byService['pricing-api']).toBeCloseTo(499.3, 6);
+    expect(byService['inventory']).toBeCloseTo(99.7, 6);
+    expect(a.timeByService.reduce((n, s) => n + s.selfMs, 0)).toBeCloseTo(a.durationMs, 6);
+  });
+});

@@ -3,7 +3,7 @@
  * parallel), asks the slow uninstrumented pricing-api for a quote, then charges payments. A failed charge
  * makes checkout answer 502.
  */
-import { call, hostOf, send, serve, sleep, upstream, type Reply } from './common.cjs';
+import { call, hostOf, send, serve, upstream } from './common.cjs';
 import { startTracing } from './tracing.cjs';
 
 const INVENTORY = upstream('INVENTORY_URL');
@@ -12,28 +12,18 @@ const PAYMENTS = upstream('PAYMENTS_URL');
 // pricing-api has no tracing, so checkout names it on its client spans (service.peer.name).
 const { http, shutdown } = startTracing({ peers: { [hostOf(PRICING)]: 'pricing-api' } });
 
-/**
- * Each answer takes checkout a few ms to handle before its next call, as real code does. Without it the SDK's
- * millisecond-anchored span clocks (±1 ms between spans) can make back-to-back calls appear to overlap.
- */
-async function step(url: string, method = 'GET', body = ''): Promise<Reply> {
-  const reply = await call(http, url, method, body);
-  await sleep(3);
-  return reply;
-}
-
 serve(http, 'checkout', '/checkout', async (req, res) => {
   if (req.method !== 'GET' || !(req.url ?? '').startsWith('/checkout')) return send(res, 404, { error: 'no such route' });
   const items = [];
   // The lesson: these five calls do not depend on each other, yet each waits for the previous one.
   for (const id of ['apple', 'bread', 'cheese', 'dates', 'eggs']) {
-    const r = await step(`${INVENTORY}/items/${id}`);
+    const r = await call(http, `${INVENTORY}/items/${id}`);
     if (r.status !== 200) return send(res, 502, { error: `inventory answered ${r.status}` });
     items.push(JSON.parse(r.body));
   }
-  const quote = await step(`${PRICING}/quote?items=${items.length}`);
+  const quote = await call(http, `${PRICING}/quote?items=${items.length}`);
   if (quote.status !== 200) return send(res, 502, { error: `pricing-api answered ${quote.status}` });
-  const charge = await step(`${PAYMENTS}/charge`, 'POST', quote.body);
+  const charge = await call(http, `${PAYMENTS}/charge`, 'POST', quote.body);
   if (charge.status !== 200) return send(res, 502, { error: `payments answered ${charge.status}` });
   send(res, 200, { items: items.length, quote: JSON.parse(quote.body) });
 }, shutdown);
