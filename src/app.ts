@@ -5,11 +5,13 @@ import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { AnalysisReader } from './model/analysis-ports.js';
 import type { SpanSink, TraceReader } from './model/ports.js';
+import type { StatsReader } from './model/stats-ports.js';
 import { webRoutes } from './web/routes.js';
 
 export interface AppDeps {
   reader: TraceReader;
   analysis: AnalysisReader;
+  stats: StatsReader;
   sink: SpanSink;
   config: Pick<Config, 'corsOrigins'>;
   /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
@@ -29,7 +31,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
   await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis });
-  await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
+  await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, stats: deps.stats, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

@@ -6,6 +6,7 @@ import { SqliteAnalysisReader } from './store/analysis-reader.js';
 import { migrate } from './store/migrate.js';
 import { checkpoint, openDatabase } from './store/open.js';
 import { SqliteTraceReader } from './store/reader.js';
+import { SqliteStatsReader } from './store/stats-reader.js';
 import { SqliteSpanWriter } from './store/writer.js';
 
 /** Lazy WAL checkpoints keep commits fast; this timer keeps the WAL small. Every 1 s the worst checkpoint stall
@@ -46,6 +47,7 @@ export async function startTracelite(
   const deps = {
     reader,
     analysis: new SqliteAnalysisReader(db),
+    stats: new SqliteStatsReader(db),
     sink: pipeline,
     config,
     logLevel: opts.logLevel ?? 'silent',
