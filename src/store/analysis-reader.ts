@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AnalysisReader, DependencySource, ServiceCall } from '../model/analysis-ports.js';
 import type { Nanos, Span, TraceId } from '../model/span.js';
 import type { Db } from './open.js';
-import { explainSql, GET_TRACE_SQL, toSpan } from './reader.js';
+import { explainSql, SPAN_COLUMNS as READER_SPAN_COLUMNS, toSpan } from './reader.js';
 
 /**
  * The reads behind trace analysis and the dependency graph. Every statement reaches spans through
@@ -13,12 +13,8 @@ type SpanRow = Parameters<typeof toSpan>[1];
 /** A span row as toSpan reads it, followed by the trace id (GET_TRACE_SQL knows it, these queries do not). */
 type SpanRowWithTrace = [...SpanRow, TraceId];
 
-/** The select list of GET_TRACE_SQL, so the columns stay in the order toSpan destructures. */
-const SPAN_COLUMNS = (() => {
-  const m = /^SELECT ([\s\S]+?)\nFROM spans AS s /.exec(GET_TRACE_SQL);
-  if (!m) throw new Error('GET_TRACE_SQL changed shape: update SPAN_COLUMNS in analysis-reader.ts');
-  return `${m[1]}, s.trace_id`;
-})();
+/** The span columns toSpan reads, then the trace id (GET_TRACE_SQL knows it; these queries do not). */
+const SPAN_COLUMNS = `${READER_SPAN_COLUMNS}, s.trace_id`;
 
 const DIMENSION_JOINS = `LEFT JOIN resources AS r ON r.id = s.resource_id
 LEFT JOIN scopes AS sc ON sc.id = s.scope_id`;

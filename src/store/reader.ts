@@ -6,13 +6,19 @@ import type { Db } from './open.js';
 import { buildSearchSql } from './search-sql.js';
 import { DurationSketch } from './sketch.js';
 
-/** Whole-trace read through spans_trace_span; LEFT JOINs pin spans as the outer loop (and tolerate a gap). */
-export const GET_TRACE_SQL = `SELECT s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind, s.service,
+/**
+ * The select list every span read uses (spans AS s, resources AS r, scopes AS sc), in the order `toSpan`
+ * destructures; other readers append their own columns after it.
+ */
+export const SPAN_COLUMNS = `s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind, s.service,
   s.start_ns, s.end_ns, s.attributes, s.dropped_attributes_count, s.events, s.dropped_events_count, s.links,
   s.dropped_links_count, s.status_code, s.status_message,
   s.resource_id, r.attributes AS resource_attributes, r.dropped_attributes_count AS resource_dropped,
   s.scope_id, sc.name AS scope_name, sc.version AS scope_version, sc.attributes AS scope_attributes,
-  sc.dropped_attributes_count AS scope_dropped
+  sc.dropped_attributes_count AS scope_dropped`;
+
+/** Whole-trace read through spans_trace_span; LEFT JOINs pin spans as the outer loop (and tolerate a gap). */
+export const GET_TRACE_SQL = `SELECT ${SPAN_COLUMNS}
 FROM spans AS s INDEXED BY spans_trace_span
 LEFT JOIN resources AS r ON r.id = s.resource_id
 LEFT JOIN scopes AS sc ON sc.id = s.scope_id
