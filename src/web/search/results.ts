@@ -1,0 +1,105 @@
+import { encodeCursor } from '../../api/params.js';
+import type { TraceSummary } from '../../model/query.js';
+import { formatMs, hueStyle, isoUtc, plural, relativeTime } from '../format.js';
+import { SORTS, searchHref, type SearchForm, type Sort } from './form.js';
+import { scatterModel, type ScatterModel } from './scatter.js';
+
+export interface ResultRow {
+  traceId: string;
+  shortId: string;
+  href: string;
+  rootService: string;
+  rootName: string;
+  rootStyle: string;
+  startIso: string;
+  startRelative: string;
+  duration: string;
+  /** Bar width as a percentage of the slowest result: `width: 42.1%`. */
+  barStyle: string;
+  spanCount: number;
+  errorCount: number;
+  errorLabel: string;
+  services: Array<{ name: string; style: string }>;
+}
+
+export interface ResultsModel {
+  rows: ResultRow[];
+  scatter: ScatterModel | null;
+  summary: string;
+  sorts: Array<{ label: string; href: string; current: boolean }>;
+  /** The next page of matches (older traces), when there is one. */
+  olderHref?: string;
+  /** Back to the first page, when this is not it. */
+  newestHref?: string;
+  /** The announcement poll; absent when new traces cannot match (a fixed end, or a later page). */
+  pollHref?: string;
+  /** `no-data` teaches how to send traces; `no-match` says the filters matched nothing. */
+  empty?: 'no-data' | 'no-match';
+}
+
+/** One page of matches, fetched with limit + 1 so we know whether an older page exists. */
+export function resultsModel(
+  form: SearchForm,
+  fetched: readonly TraceSummary[],
+  limit: number,
+  ctx: { nowMs: number; storeIsEmpty: boolean },
+): ResultsModel {
+  const page = fetched.slice(0, limit);
+  const last = page[page.length - 1];
+  const sorted = sortTraces(page, form.sort);
+  const slowest = Math.max(1, ...page.map((t) => Number(t.durationNs)));
+  const newest = page.reduce((m, t) => (t.startTimeUnixNano > m ? t.startTimeUnixNano : m), 0n);
+  const model: ResultsModel = {
+    rows: sorted.map((t) => row(t, slowest, ctx.nowMs)),
+    scatter: scatterModel(page),
+    summary: page.length === 0 ? '' : `${plural(page.length, 'trace')}${form.cursor ? ' (older page)' : ''}`,
+    sorts: SORTS.map((s) => ({ label: s.label, href: searchHref(form, { sort: s.value }), current: s.value === form.sort })),
+  };
+  if (fetched.length > limit && last) {
+    model.olderHref = searchHref(form, { cursor: encodeCursor(last.startTimeUnixNano, last.traceId) });
+  }
+  if (form.cursor) model.newestHref = searchHref(form, { cursor: '' });
+  if (!form.cursor && !form.end) {
+    const base = searchHref(form, { sort: 'newest' }, '/search/new');
+    model.pollHref = `${base}${base.includes('?') ? '&' : '?'}since=${newest}`;
+  }
+  if (page.length === 0) model.empty = ctx.storeIsEmpty ? 'no-data' : 'no-match';
+  return model;
+}
+
+export function sortTraces(traces: readonly TraceSummary[], sort: Sort): TraceSummary[] {
+  const out = [...traces];
+  if (sort === 'slowest') out.sort((a, b) => cmp(b.durationNs, a.durationNs));
+  else if (sort === 'spans') out.sort((a, b) => b.spanCount - a.spanCount);
+  return out; // newest: already in the store's (start desc) order
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function row(t: TraceSummary, slowestNs: number, nowMs: number): ResultRow {
+  const pct = Math.max(0.5, (Number(t.durationNs) / slowestNs) * 100);
+  return {
+    traceId: t.traceId,
+    shortId: t.traceId.slice(0, 8),
+    href: `/trace/${t.traceId}`,
+    rootService: t.rootService,
+    rootName: t.rootName,
+    rootStyle: hueStyle(t.rootService),
+    startIso: isoUtc(t.startTimeUnixNano),
+    startRelative: relativeTime(t.startTimeUnixNano, nowMs),
+    duration: formatMs(Number(t.durationNs) / 1e6),
+    barStyle: `width: ${pct.toFixed(1)}%`,
+    spanCount: t.spanCount,
+    errorCount: t.errorCount,
+    errorLabel: plural(t.errorCount, 'error'),
+    services: t.services.map((name) => ({ name, style: hueStyle(name) })),
+  };
+}
+
+/** "12 new traces — show": the poll's answer; empty when nothing new has arrived. */
+export function newTracesText(count: number, capped: boolean): string {
+  if (count === 0) return '';
+  return `${capped ? `${count}+` : count.toLocaleString('en')} new ${count === 1 && !capped ? 'trace' : 'traces'}`;
+}

@@ -1,0 +1,86 @@
+import type { TraceSummary } from '../../model/query.js';
+import { formatMs, hueStyle, plural } from '../format.js';
+
+/** The scatter plot of duration over start time, laid out in SVG user units; the template only prints it. */
+export interface ScatterModel {
+  width: number;
+  height: number;
+  plot: { left: number; top: number; right: number; bottom: number };
+  dots: Array<{ cx: number; cy: number; r: number; cls: string; style: string; href: string; title: string }>;
+  xTicks: Array<{ x: number; label: string; ms: number; withSeconds: boolean }>;
+  yTicks: Array<{ y: number; label: string }>;
+}
+
+const WIDTH = 1200;
+const HEIGHT = 190;
+const PLOT = { left: 64, top: 12, right: WIDTH - 16, bottom: HEIGHT - 26 };
+
+/** Tick steps a reader can count in: 1 s … 1 day. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map(
+  (s) => s * 1000,
+);
+
+export function scatterModel(traces: readonly TraceSummary[]): ScatterModel | null {
+  if (traces.length === 0) return null;
+  const starts = traces.map((t) => Number(t.startTimeUnixNano / 1_000_000n));
+  const durations = traces.map((t) => Number(t.durationNs) / 1e6);
+  let t0 = Math.min(...starts);
+  let t1 = Math.max(...starts);
+  // A single trace, or a burst within a second, still gets an axis a second wide around it.
+  if (t1 - t0 < 1000) {
+    const mid = (t0 + t1) / 2;
+    t0 = mid - 500;
+    t1 = mid + 500;
+  }
+  const yMax = niceCeil(Math.max(...durations) * 1.08);
+  const x = (ms: number) => PLOT.left + ((ms - t0) / (t1 - t0)) * (PLOT.right - PLOT.left);
+  const y = (ms: number) => PLOT.bottom - (ms / yMax) * (PLOT.bottom - PLOT.top);
+  const dots = traces.map((t, i) => ({
+    cx: round(x(starts[i])),
+    cy: round(y(durations[i])),
+    // Area grows with span count, so a 400-span trace is visible without hiding its neighbours.
+    r: round(Math.min(11, 3.5 + Math.sqrt(t.spanCount) * 0.9)),
+    cls: t.errorCount > 0 ? 'dot error' : 'dot',
+    style: hueStyle(t.rootService),
+    href: `/trace/${t.traceId}`,
+    title: `${t.rootService}: ${t.rootName} · ${formatMs(durations[i])} · ${plural(t.spanCount, 'span')}${
+      t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''
+    } · ${new Date(starts[i]).toISOString()}`,
+  }));
+  return { width: WIDTH, height: HEIGHT, plot: PLOT, dots, xTicks: timeTicks(t0, t1, x), yTicks: durationTicks(yMax, y) };
+}
+
+function timeTicks(t0: number, t1: number, x: (ms: number) => number): ScatterModel['xTicks'] {
+  const step = TIME_STEPS.find((s) => (t1 - t0) / s <= 7) ?? 86_400_000;
+  const ticks: ScatterModel['xTicks'] = [];
+  for (let ms = Math.ceil(t0 / step) * step; ms <= t1; ms += step) {
+    const withSeconds = step < 60_000;
+    ticks.push({ x: round(x(ms)), ms, withSeconds, label: utcClock(ms, withSeconds) });
+  }
+  return ticks;
+}
+
+/** "14:05" or "14:05:30" in UTC; public/search.js relabels the ticks in local time when that is chosen. */
+export function utcClock(ms: number, withSeconds: boolean): string {
+  const iso = new Date(ms).toISOString();
+  return iso.slice(11, withSeconds ? 19 : 16);
+}
+
+function durationTicks(yMax: number, y: (ms: number) => number): ScatterModel['yTicks'] {
+  const step = niceCeil(yMax / 4);
+  const ticks: ScatterModel['yTicks'] = [];
+  for (let ms = 0; ms <= yMax + 1e-9; ms += step) ticks.push({ y: round(y(ms)), label: ms === 0 ? '0' : formatMs(ms) });
+  return ticks;
+}
+
+/** The smallest 1, 2 or 5 × 10^k at or above `v`. */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v - 1e-12) return m * p;
+  return 10 * p;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
