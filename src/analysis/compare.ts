@@ -80,8 +80,8 @@ export function compareTraces(a: readonly Span[], b: readonly Span[]): TraceComp
   const tb = buildTree(b);
   const rows: ComparedSpan[] = [];
   alignSiblings(ta.roots, tb.roots, { ta, tb, prefix: '', depth: 0, rows });
-  const sa = summarise(ta);
-  const sb = summarise(tb);
+  const sa = summariseTrace(ta);
+  const sb = summariseTrace(tb);
   const both = rows.filter((r) => r.presence === 'both');
   return {
     a: sa,
@@ -187,7 +187,8 @@ function siblingOffset(node: SpanNode, tree: TraceTree): number {
   return nsToMs(node.span.startTimeUnixNano - base);
 }
 
-function summarise(tree: TraceTree): TraceSideSummary {
+/** One trace's header figures: span and error counts, duration, its earliest root. */
+export function summariseTrace(tree: TraceTree): TraceSideSummary {
   const root = tree.roots[0]?.span;
   return {
     spanCount: tree.spans.length,
