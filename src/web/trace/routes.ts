@@ -1,5 +1,106 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { analyzeTrace, traceWindow } from '../../analysis/index.js';
+import { buildTree } from '../../analysis/tree.js';
+import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
+import { toOtlpJson } from '../../api/otlp-export.js';
+import { InvalidInputError, NotFoundError } from '../../model/errors.js';
+import { parseTraceId } from '../../model/ids.js';
+import type { Span, SpanId, TraceId } from '../../model/span.js';
 import type { WebDeps } from '../plugin.js';
+import { renderPage, wantsFragment } from '../render.js';
+import { spanDetails } from './details.js';
+import { tracePageModel } from './page-model.js';
+import { childRows, rowContext, spanHref } from './waterfall.js';
 
-/** The trace page: being built. */
-export async function tracePage(_app: FastifyInstance, _deps: WebDeps): Promise<void> {}
+/** Neighbouring traces this far around a trace are searched for the other half of a broken call (as the API). */
+const CANDIDATE_MARGIN_NS = 1_000_000_000n;
+const VARY = 'HX-Request, HX-Request-Type';
+
+const str = { type: 'string' } as const;
+const params = { type: 'object', properties: { traceId: str }, required: ['traceId'] } as const;
+const spanParams = { type: 'object', properties: { traceId: str, spanId: str }, required: ['traceId', 'spanId'] } as const;
+const query = { type: 'object', properties: { span: str, find: str, focus: str, from: str, to: str } } as const;
+
+type Query = { span?: string; find?: string; focus?: string; from?: string; to?: string };
+type Req = FastifyRequest<{ Params: { traceId: string; spanId?: string }; Querystring: Query }>;
+
+/**
+ * The trace page. `?span=` selects a span (details open, row scrolled into view), `?find=` highlights matches,
+ * `?focus=` shows one subtree (the no-JavaScript way into a subtree rendered collapsed). Fragments: the
+ * waterfall (find), one span's details, and a subtree's children; each redirects to its page URL when
+ * loaded directly, so every URL htmx pushes is a whole page.
+ */
+export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const load = (req: Req) => loadTrace(deps, parseTraceId(req.params.traceId));
+
+  app.get('/trace/:traceId', { schema: { params, querystring: query } }, async (req: Req, reply) => {
+    const { tree, analysis } = load(req);
+    const opts = { selected: optSpanId(req.query.span, 'span'), find: req.query.find, focus: optSpanId(req.query.focus, 'focus') };
+    const model = tracePageModel(tree, analysis, opts, `${req.protocol}://${req.headers.host}`);
+    return renderPage(req, reply, { page: 'pages/trace', fragment: 'partials/trace-waterfall' }, model);
+  });
+
+  app.get('/trace/:traceId/span/:spanId', { schema: { params: spanParams, querystring: query } }, async (req: Req, reply) => {
+    const { id, spanId, focus } = ids(req);
+    if (!wantsFragment(req)) return redirect(reply, spanHref({ traceId: id, focus }, spanId));
+    const { tree, analysis } = load(req);
+    const span = tree.nodes.get(spanId)?.span;
+    if (!span) throw new NotFoundError(`Trace ${id} has no span ${spanId}.`);
+    const details = spanDetails(tree, analysis, span, (sid) => spanHref({ traceId: id, focus }, sid));
+    return renderPage(req, reply, { page: 'partials/trace-details' }, { details, missingSpan: null });
+  });
+
+  app.get('/trace/:traceId/subtree/:spanId', { schema: { params: spanParams, querystring: query } }, async (req: Req, reply) => {
+    const { id, spanId, focus } = ids(req);
+    if (!wantsFragment(req)) return redirect(reply, `/trace/${id}?focus=${spanId}`);
+    const { tree, analysis } = load(req);
+    const node = tree.nodes.get(spanId);
+    if (!node) throw new NotFoundError(`Trace ${id} has no span ${spanId}.`);
+    const from = optIndex(req.query.from, 'from') ?? 0;
+    const to = optIndex(req.query.to, 'to') ?? node.children.length;
+    const items = childRows(node, from, to, rowContext(tree, analysis, { focus }));
+    return renderPage(req, reply, { page: 'partials/trace-rows' }, { items });
+  });
+
+  app.get('/trace/:traceId/otlp.json', { schema: { params } }, async (req: Req, reply) => {
+    const id = parseTraceId(req.params.traceId);
+    const spans = deps.reader.getTrace(id);
+    if (spans.length === 0) throw new NotFoundError(`There is no trace ${id}.`);
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="trace-${id}.otlp.json"`)
+      .send(JSON.stringify(toOtlpJson(spans)));
+  });
+}
+
+/** The trace, its tree and its analysis; the candidates are found exactly as the analysis API finds them. */
+export function loadTrace(deps: Pick<WebDeps, 'reader' | 'analysis'>, id: TraceId): { spans: Span[]; tree: TraceTree; analysis: TraceAnalysis } {
+  const spans = deps.reader.getTrace(id);
+  if (spans.length === 0) throw new NotFoundError(`There is no trace ${id}. It may not have arrived yet, or retention removed it.`);
+  const { startNs, endNs } = traceWindow(spans);
+  const candidates = deps.analysis.rootSpansBetween(startNs - CANDIDATE_MARGIN_NS, endNs + CANDIDATE_MARGIN_NS, id);
+  return { spans, tree: buildTree(spans), analysis: analyzeTrace(spans, candidates) };
+}
+
+function ids(req: Req): { id: TraceId; spanId: SpanId; focus?: SpanId } {
+  const id = parseTraceId(req.params.traceId);
+  const spanId = optSpanId(req.params.spanId, 'spanId') ?? '';
+  return { id, spanId, focus: optSpanId(req.query.focus, 'focus') };
+}
+
+const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+function optSpanId(text: string | undefined, param: string): SpanId | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!SPAN_ID.test(text)) throw new InvalidInputError(`${param} must be 16 hex digits`, param);
+  return text.toLowerCase();
+}
+
+function optIndex(text: string | undefined, param: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,7}$/.test(text)) throw new InvalidInputError(`${param} must be a whole number`, param);
+  return Number(text);
+}
+
+function redirect(reply: FastifyReply, url: string): FastifyReply {
+  return reply.header('vary', VARY).redirect(url, 303);
+}

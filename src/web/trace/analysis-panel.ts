@@ -1,0 +1,87 @@
+import type { TraceAnalysis, WarningKind } from '../../analysis/types.js';
+import type { SpanId } from '../../model/span.js';
+import { formatMs, hueStyle } from '../format.js';
+
+/** The analysis beside the waterfall, in plain words; every finding links to the span it is about. */
+
+export interface TimeSegment {
+  service: string;
+  hue: string;
+  style: string;
+  ms: string;
+  pct: string;
+  instrumented: boolean;
+}
+
+export interface AnalysisPanel {
+  total: string;
+  time: TimeSegment[];
+  criticalPath: { spans: number; ms: string; href: string | null };
+  fanOut: Array<{ message: string; couldSave: string; href: string; repeated: string[] }>;
+  rootCause: {
+    message: string;
+    href: string;
+    exception: { type: string; message: string } | null;
+    chain: Array<{ service: string; hue: string; name: string; status: string; originated: boolean; href: string }>;
+    handled: number;
+  } | null;
+  broken: Array<{ message: string; href: string; otherHref: string }>;
+  orphans: Array<{ message: string; href: string }>;
+  warnings: Array<{ message: string; href: string | null; kind: WarningKind }>;
+  clean: boolean;
+}
+
+export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string): AnalysisPanel {
+  const rc = a.rootCause;
+  const broken = a.propagation.brokenLinks.map((b) => ({
+    message: b.message,
+    href: spanHref(b.clientSpanId),
+    otherHref: `/trace/${b.matchedTraceId}?span=${b.matchedSpanId}`,
+  }));
+  const orphans = a.propagation.orphans.map((o) => ({ message: o.message, href: spanHref(o.spanId) }));
+  // Orphans are explained (with their likely cause) under propagation; the other warnings are data quality.
+  const warnings = a.warnings
+    .filter((w) => w.kind !== 'orphan')
+    .map((w) => ({ message: w.message, href: w.spanId ? spanHref(w.spanId) : null, kind: w.kind }));
+  const pathMs = a.criticalPath.reduce((t, p) => t + p.ms, 0);
+  return {
+    total: formatMs(a.durationMs),
+    time: a.timeByService.map((t) => ({
+      service: t.service,
+      hue: hueStyle(t.service),
+      style: `${hueStyle(t.service)}; width: ${(Math.max(t.share, 0) * 100).toFixed(2)}%`,
+      ms: formatMs(t.selfMs),
+      pct: `${(t.share * 100).toFixed(t.share < 0.1 ? 1 : 0)}%`,
+      instrumented: t.instrumented,
+    })),
+    criticalPath: {
+      spans: new Set(a.criticalPath.map((p) => p.spanId)).size,
+      ms: formatMs(pathMs),
+      href: a.criticalPath.length ? spanHref(a.criticalPath[a.criticalPath.length - 1].spanId) : null,
+    },
+    fanOut: a.fanOut.map((f) => ({
+      message: f.message,
+      couldSave: formatMs(f.couldSaveMs),
+      href: spanHref(f.spanId),
+      repeated: f.repeated.map((r) => `${r.count}× ${r.operation} → ${r.target}`),
+    })),
+    rootCause: rc && {
+      message: rc.message,
+      href: spanHref(rc.spanId),
+      exception: rc.exception && (rc.exception.type || rc.exception.message) ? { type: rc.exception.type, message: rc.exception.message } : null,
+      chain: rc.chain.map((h) => ({
+        service: h.service,
+        hue: hueStyle(h.service),
+        name: h.name,
+        status: h.httpStatus !== undefined ? String(h.httpStatus) : 'error',
+        originated: h.originated,
+        href: spanHref(h.spanId),
+      })),
+      handled: rc.errors.length - rc.chain.length,
+    },
+    broken,
+    orphans,
+    warnings,
+    clean: !rc && a.fanOut.length === 0 && broken.length === 0 && orphans.length === 0 && warnings.length === 0,
+  };
+}
