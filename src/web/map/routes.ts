@@ -1,5 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import { dependencyEdges } from '../../analysis/dependencies.js';
 import type { WebDeps } from '../plugin.js';
+import { renderPage } from '../render.js';
+import { parseWindow, windowQuerySchema, type WindowQuery } from '../services/window.js';
+import { mapModel } from './view.js';
 
-/** The map page: being built. */
-export async function mapPage(_app: FastifyInstance, _deps: WebDeps): Promise<void> {}
+/** The service map: the dependency graph of the traces that started in the window (default: the last hour). */
+export async function mapPage(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  app.get<{ Querystring: WindowQuery }>('/map', { schema: { querystring: windowQuerySchema } }, async (req, reply) => {
+    const w = parseWindow(req.query, deps.now(), '1h');
+    const src = deps.analysis.dependencyInputs(w.startNs ?? 0n, w.endNs);
+    const edges = dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots });
+    return renderPage(req, reply, { page: 'pages/map', fragment: 'partials/map-body' }, {
+      title: 'Service map',
+      nav: 'map',
+      styles: ['/static/services.css', '/static/map.css'],
+      origin: `${req.protocol}://${req.headers.host}`,
+      ...mapModel(edges, w),
+    });
+  });
+}
