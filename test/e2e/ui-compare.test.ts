@@ -31,6 +31,7 @@ describe('compare page in Chromium', () => {
     const w = await watchedPage(browser, server.uiUrl);
     const { page } = w;
     await page.goto(`${server.uiUrl}/compare`);
+    await screenshot(page, 'compare-pick');
     await page.getByRole('link', { name: `Use trace ${TRACE_A.slice(0, 8)} as A` }).click();
     await page.waitForURL(`**/compare?a=${TRACE_A}`);
     await expect(page.getByRole('article', { name: 'Trace A' }).isVisible()).resolves.toBe(true);
