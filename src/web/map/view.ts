@@ -51,7 +51,8 @@ export interface MapModel {
   apiPath: string;
 }
 
-const MAX_LABEL = 22;
+/** Characters of a service name that fit a node box at 13px. */
+const MAX_LABEL = 20;
 
 export function mapModel(deps: DependencyEdge[], w: PageWindow): MapModel {
   const callers = new Set(deps.map((e) => e.parent));
@@ -94,7 +95,7 @@ export function mapModel(deps: DependencyEdge[], w: PageWindow): MapModel {
 
 function edgeView(e: DependencyEdge, path: { d: string; label: { x: number; y: number } }, w: PageWindow): MapEdge {
   const counts = `${plural(e.callCount, 'call')}${e.errorCount > 0 ? `, ${plural(e.errorCount, 'error')}` : ''}`;
-  const label = `${e.callCount.toLocaleString('en')}${e.errorCount > 0 ? ` · ${e.errorCount.toLocaleString('en')} err` : ''}`;
+  const label = `${e.callCount.toLocaleString('en')}${e.errorCount > 0 ? ` · ${e.errorCount.toLocaleString('en')} err` : ''}${e.broken ? ' · trace lost' : ''}`;
   const cls = ['edge', e.errorCount > 0 ? 'error' : '', e.broken ? 'broken' : '', e.instrumented ? '' : 'uninstrumented']
     .filter(Boolean)
     .join(' ');
