@@ -64,6 +64,8 @@ export function resultsModel(
     model.pollHref = `${base}${base.includes('?') ? '&' : '?'}since=${newest}`;
   }
   if (page.length === 0) model.empty = ctx.storeIsEmpty ? 'no-data' : 'no-match';
+  // The first traces also fill the form's service list, so "show" must then reload the whole page.
+  if (model.empty === 'no-data' && model.pollHref) model.pollHref += '&reload=page';
   return model;
 }
 

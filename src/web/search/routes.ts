@@ -10,6 +10,7 @@ import { formModel } from './view-model.js';
 /** At most this many new traces are counted for the announcement ("100+ new traces"). */
 const NEW_TRACES_CAP = 100;
 
+const str = { type: 'string' } as const;
 const VIEWS = { page: 'pages/search', fragment: 'partials/search-results' };
 
 /** The search page (`/`), and the small fragments its form and poll ask for. */
@@ -37,9 +38,10 @@ export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<v
     },
   );
 
-  app.get<{ Querystring: RawSearch & { since?: string } }>(
+  const newSchema = { ...searchQuerySchema, properties: { ...searchQuerySchema.properties, since: str, reload: str } };
+  app.get<{ Querystring: RawSearch & { since?: string; reload?: string } }>(
     '/search/new',
-    { schema: { querystring: { ...searchQuerySchema, properties: { ...searchQuerySchema.properties, since: { type: 'string' } } } } },
+    { schema: { querystring: newSchema } },
     async (req, reply) => {
       const parsed = parseSearch(req.query, deps.now());
       const since = /^\d{1,20}$/.test(req.query.since ?? '') ? BigInt(req.query.since as string) : undefined;
@@ -51,6 +53,7 @@ export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<v
       const html = await reply.viewAsync('partials/search-new', {
         text: newTracesText(count, found.length > NEW_TRACES_CAP),
         showHref: searchHref(parsed.form, { cursor: '' }),
+        wholePage: req.query.reload === 'page',
       });
       return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
     },

@@ -32,7 +32,9 @@ export function scatterModel(traces: readonly TraceSummary[]): ScatterModel | nu
     t0 = mid - 500;
     t1 = mid + 500;
   }
-  const yMax = niceCeil(Math.max(...durations) * 1.08);
+  // Four or so gridlines, the top one just above the slowest trace.
+  const yStep = niceCeil((Math.max(...durations) * 1.05) / 4);
+  const yMax = Math.max(1, Math.ceil((Math.max(...durations) * 1.05) / yStep)) * yStep;
   const x = (ms: number) => PLOT.left + ((ms - t0) / (t1 - t0)) * (PLOT.right - PLOT.left);
   const y = (ms: number) => PLOT.bottom - (ms / yMax) * (PLOT.bottom - PLOT.top);
   const dots = traces.map((t, i) => ({
@@ -47,7 +49,7 @@ export function scatterModel(traces: readonly TraceSummary[]): ScatterModel | nu
       t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''
     } · ${new Date(starts[i]).toISOString()}`,
   }));
-  return { width: WIDTH, height: HEIGHT, plot: PLOT, dots, xTicks: timeTicks(t0, t1, x), yTicks: durationTicks(yMax, y) };
+  return { width: WIDTH, height: HEIGHT, plot: PLOT, dots, xTicks: timeTicks(t0, t1, x), yTicks: durationTicks(yMax, yStep, y) };
 }
 
 function timeTicks(t0: number, t1: number, x: (ms: number) => number): ScatterModel['xTicks'] {
@@ -66,8 +68,7 @@ export function utcClock(ms: number, withSeconds: boolean): string {
   return iso.slice(11, withSeconds ? 19 : 16);
 }
 
-function durationTicks(yMax: number, y: (ms: number) => number): ScatterModel['yTicks'] {
-  const step = niceCeil(yMax / 4);
+function durationTicks(yMax: number, step: number, y: (ms: number) => number): ScatterModel['yTicks'] {
   const ticks: ScatterModel['yTicks'] = [];
   for (let ms = 0; ms <= yMax + 1e-9; ms += step) ticks.push({ y: round(y(ms)), label: ms === 0 ? '0' : formatMs(ms) });
   return ticks;
