@@ -52,7 +52,7 @@ export interface MapModel {
 }
 
 /** Characters of a service name that fit a node box at 13px. */
-const MAX_LABEL = 20;
+const MAX_LABEL = 18;
 
 export function mapModel(deps: DependencyEdge[], w: PageWindow): MapModel {
   const callers = new Set(deps.map((e) => e.parent));
