@@ -33,7 +33,7 @@ export interface Row {
   detailsUrl: string;
   barStyle: string;
   labelStyle: string;
-  labelLeft: boolean;
+  labelPos: 'inside' | 'left' | 'right';
   duration: string;
   self: string;
   title: string;
@@ -157,7 +157,8 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   const selfMs = ctx.analysis.selfTimeMs[s.spanId] ?? durMs;
   const left = pct(s.startTimeUnixNano - ctx.axisStartNs, ctx.axisNs);
   const width = Math.max(pct(s.endTimeUnixNano - s.startTimeUnixNano, ctx.axisNs), 0.15);
-  const labelLeft = left + width > 78;
+  // Duration text: inside a wide bar, else after it, or before it when the bar reaches the right edge.
+  const labelPos = width > 25 ? 'inside' : left + width > 78 ? 'left' : 'right';
   const error = s.statusCode === StatusCode.ERROR;
   const critical = ctx.critical.has(s.spanId);
   const match = ctx.matches.has(s.spanId);
@@ -175,8 +176,8 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
     href: spanHref(ctx, s.spanId),
     detailsUrl: `${base(ctx)}/span/${s.spanId}`,
     barStyle: `${hueStyle(s.service)}; left: ${fix(left)}%; width: ${fix(Math.min(width, 100 - left))}%`,
-    labelStyle: labelLeft ? `right: ${fix(100 - left)}%` : `left: ${fix(left + width)}%`,
-    labelLeft,
+    labelStyle: labelPos === 'left' ? `right: ${fix(100 - left)}%` : labelPos === 'inside' ? `left: ${fix(left)}%` : `left: ${fix(left + width)}%`,
+    labelPos,
     duration: formatMs(durMs),
     self: formatMs(selfMs),
     title:
@@ -194,10 +195,17 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   };
 }
 
-/** Five ticks on the axis: 0, ¼, ½, ¾ and the end, labelled with their offset from the axis start. */
+/** Ticks at a round step (1, 2 or 5 × 10ⁿ ms) giving four to eight ticks, labelled with their offset. */
 export function axisTicks(ctx: RowContext): Tick[] {
   const total = nsMs(ctx.axisNs);
-  return [0, 25, 50, 75, 100].map((p) => ({ style: `left: ${p}%`, label: formatMs((total * p) / 100) }));
+  const raw = total / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw || 1));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const ticks: Tick[] = [];
+  for (let t = 0; t < total * 0.93 && ticks.length < 12; t += step) {
+    ticks.push({ style: `left: ${fix((t / total) * 100)}%`, label: t === 0 ? '0 ms' : formatMs(t) });
+  }
+  return ticks;
 }
 
 function subtreeWindow(root: SpanNode): { startNs: bigint; endNs: bigint } {
