@@ -107,7 +107,7 @@ describe('services and map in Chromium', () => {
     expect(await broken.locator('text.label').textContent()).toBe('12 · trace lost');
     expect(await page.locator('svg a.edge.error').count()).toBeGreaterThan(0); // checkout → payments
     expect(await page.locator('svg .node.uninstrumented').textContent()).toContain('postgres:5432');
-    expect(await page.locator('svg text', { hasText: 'onerror' }).count()).toBe(1);
+    expect(await page.locator('svg text.name', { hasText: '<img src=x' }).count()).toBe(1);
     await page.mouse.move(0, 0);
     await screenshot(page, 'map-light');
 
