@@ -100,7 +100,7 @@ describe('/map', () => {
     expect(body).toContain(`<title>frontend → ${esc}: 1 call. Opens the traces that contain both.</title>`);
     expect(body).toContain(`data-child="${esc}"`);
     expect(body).toContain(`<td>${esc}</td>`);
-    expect(body).toContain('>&lt;img src=x onerr…</text>'); // the node label, cut to fit its box
+    expect(body).toContain('>&lt;img src=x onerro…</text>'); // the node label, cut to fit its box
   });
 
   it('shows an empty state when the window holds no calls', async () => {
