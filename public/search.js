@@ -53,8 +53,7 @@
     var b = e.target.closest && e.target.closest('.attr-remove');
     if (!b) return;
     b.parentNode.remove();
-    if (window.htmx) window.htmx.trigger(form, 'submit');
-    else form.requestSubmit();
+    form.requestSubmit();
   });
 
   // Axis labels are rendered in UTC; show them in local time when that is the chosen zone.

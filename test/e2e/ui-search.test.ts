@@ -96,6 +96,18 @@ describe('search page in Chromium', () => {
     expect(await page.inputValue('#minDuration')).toBe('200ms');
     await page.goto(`${server.uiUrl}/`);
     await page.locator('table.traces tbody tr').first().waitFor();
+
+    // Traces arriving while the results are shown are announced; "show" refreshes the results in place.
+    const now = BigInt(Date.now()) * MS;
+    const fresh = [1, 2].map((n) => ({ traceId: tid(900 + n), spanId: sid(9000 + n), name: 'GET /fresh', kind: 2, start: now, durationNs: 30n * MS }));
+    await fetch(`${server.otlpUrl}/v1/traces`, { method: 'POST', body: exportRequest({ web: fresh }), headers: { 'content-type': 'application/json' } });
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 2));
+    const more = page.locator('.new-traces-link');
+    await more.waitFor({ timeout: 9000 });
+    expect(await more.textContent()).toContain('2 new traces — show');
+    await more.click();
+    await page.locator('.trace-link .op', { hasText: 'GET /fresh' }).first().waitFor();
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(2);
     await screenshot(page, 'search-dark');
     await page.setViewportSize({ width: 420, height: 800 });
     await screenshot(page, 'search-narrow');
@@ -105,7 +117,19 @@ describe('search page in Chromium', () => {
     expect(w.dialogs).toEqual([]);
     expect(w.foreignRequests).toEqual([]);
 
+    // Two ticked results go to the compare page, through a plain GET form.
+    await page.goto(`${server.uiUrl}/?sort=slowest`);
+    expect(await page.isDisabled('#compare-button')).toBe(true);
+    const boxes = page.locator('#compare-form input[name="trace"]');
+    const [a, b] = [await boxes.nth(0).getAttribute('value'), await boxes.nth(1).getAttribute('value')];
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.click('#compare-button');
+    await page.waitForURL((u) => u.pathname === '/compare' && u.searchParams.get('a') === a && u.searchParams.get('b') === b);
+    await page.goBack();
+
     // A result opens its trace.
+    await page.locator('a.trace-link').first().waitFor();
     const href = await page.locator('a.trace-link').first().getAttribute('href');
     await page.locator('a.trace-link').first().click();
     await page.waitForURL((u) => u.pathname === href);
