@@ -43,13 +43,20 @@ export function parseTime(text: string, param: string): Nanos {
   if (/^\d{1,16}$/.test(text)) return BigInt(text) * 1_000_000n;
   const m = RFC3339.exec(text);
   const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`) : NaN;
-  if (!m || Number.isNaN(ms)) {
+  if (!m || Number.isNaN(ms) || !isCalendarDate(m[1])) {
     throw new InvalidInputError(
       `${param} must be RFC 3339 (2026-01-02T15:04:05Z) or epoch milliseconds, got "${text}"`,
       param,
     );
   }
   return BigInt(ms) * 1_000_000n + BigInt((m[3] ?? '').padEnd(9, '0') || '0');
+}
+
+/** Date.parse rolls 2023-02-30 over to March 2nd; a day that does not exist is an error. */
+function isCalendarDate(ymd: string): boolean {
+  const [y, mo, d] = ymd.split('-').map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
 export function parseLimit(text: string | undefined, param: string, dflt: number, max: number): number {

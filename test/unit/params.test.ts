@@ -39,7 +39,7 @@ describe('parseTime', () => {
     expect(parseTime('2023-11-14T23:13:20+01:00', 'start')).toBe(1_700_000_000_000_000_000n);
     expect(parseTime('2023-11-14T22:13:20.5z', 'start')).toBe(1_700_000_000_500_000_000n);
   });
-  it.each(['yesterday', '2023-11-14', '2023-13-14T00:00:00Z', '17e11', '-5'])('rejects %j', (text) => {
+  it.each(['yesterday', '2023-11-14', '2023-13-14T00:00:00Z', '2023-02-30T00:00:00Z', '2023-04-31T12:00:00Z', '17e11', '-5'])('rejects %j', (text) => {
     expect(() => parseTime(text, 'end')).toThrow(/end must be RFC 3339/);
   });
 });
