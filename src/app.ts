@@ -30,7 +30,7 @@ function fastify(deps: AppDeps): FastifyInstance {
 export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
-  await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis });
+  await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis, now: deps.now });
   await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, stats: deps.stats, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;

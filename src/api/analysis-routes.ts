@@ -22,7 +22,7 @@ const HOUR_NS = 3_600_000_000_000n;
  */
 export async function analysisRoutes(
   app: FastifyInstance,
-  opts: { reader: TraceReader; analysis: AnalysisReader },
+  opts: { reader: TraceReader; analysis: AnalysisReader; now: () => number },
 ): Promise<void> {
   const { reader, analysis } = opts;
   jsonErrorHandler(app);
@@ -56,7 +56,7 @@ export async function analysisRoutes(
     '/dependencies',
     { schema: { querystring: { type: 'object', properties: { start: str, end: str, limit: str } } } },
     async (req) => {
-      const { startNs, endNs } = parseWindow(req.query.start, req.query.end, BigInt(Date.now()) * 1_000_000n);
+      const { startNs, endNs } = parseWindow(req.query.start, req.query.end, BigInt(opts.now()) * 1_000_000n);
       const limit = parseLimit(req.query.limit, 'limit', 10_000, 100_000);
       const src = analysis.dependencyInputs(startNs, endNs, limit);
       return { edges: dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots }) };
