@@ -115,6 +115,10 @@ describe('GET / (search)', () => {
     expect(res.body).toContain('<input type="hidden" name="alsoService" value="db">');
     expect(res.body).toContain('with service');
     expect(res.body).toContain('href="/?service=web"');
+    // Passed to the reader through the API's own parameter parsing.
+    expect((await get('/?alsoService=db', HX)).body).toContain('6 traces');
+    expect((await get('/?alsoService=nobody', HX)).body).toContain('No traces match');
+    expect((await get('/?alsoService=nobody', HX)).body).toContain('alsoService=nobody');
   });
 });
 

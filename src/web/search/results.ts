@@ -60,7 +60,7 @@ export function resultsModel(
   }
   if (form.cursor) model.newestHref = searchHref(form, { cursor: '' });
   if (!form.cursor && !form.end) {
-    const base = searchHref(form, { sort: 'newest' }, '/search/new');
+    const base = searchHref(form, {}, '/search/new'); // the sort rides along so "show" keeps it
     model.pollHref = `${base}${base.includes('?') ? '&' : '?'}since=${newest}`;
   }
   if (page.length === 0) model.empty = ctx.storeIsEmpty ? 'no-data' : 'no-match';
