@@ -1,13 +1,16 @@
 import type { Span, SpanId } from '../model/span.js';
 import { StatusCode } from '../model/span.js';
 import { nsToMs } from './duration.js';
+import { callTarget, isOutgoing } from './semconv.js';
 import { buildTree } from './tree.js';
 import type { SpanNode, TraceTree } from './types.js';
 
 /**
  * Two traces aligned span by span. A span's identity across traces is its path of service:operation steps from
  * its root, with the n-th occurrence among same-named siblings told apart ("#3"), so the third call to
- * inventory in A meets the third call in B. Durations are float ms; B − A, so positive means B is slower.
+ * inventory in A meets the third call in B. An outgoing call also carries whom it called ("checkout:GET → inventory"),
+ * because client spans are often named only by their method and five GETs to two services must not pair across.
+ * Durations are float ms; B − A, so positive means B is slower.
  */
 
 /** A difference counts when it passes both bars: small absolute jitter on tiny spans and small shares of big ones are noise. */
@@ -32,7 +35,9 @@ export interface ComparedSpan {
   path: string;
   service: string;
   name: string;
-  /** 1 for the first sibling with this service and name, 2 for the second… */
+  /** For an outgoing call: the service that answered, else the peer it was sent to; '' otherwise. */
+  callee: string;
+  /** 1 for the first sibling with this service, name and callee, 2 for the second… */
   occurrence: number;
   depth: number;
   a: SideSpan | undefined;
@@ -116,6 +121,7 @@ interface Walk {
 interface Pair {
   service: string;
   name: string;
+  callee: string;
   occurrence: number;
   a: SpanNode | undefined;
   b: SpanNode | undefined;
@@ -129,12 +135,13 @@ function alignSiblings(as: readonly SpanNode[], bs: readonly SpanNode[], w: Walk
   const add = (nodes: readonly SpanNode[], side: 'a' | 'b', tree: TraceTree) => {
     const seen = new Map<string, number>();
     for (const node of nodes) {
+      const callee = calleeOf(node);
       // JSON keeps a service or name containing ':' or '#' from colliding with another.
-      const base = JSON.stringify([node.span.service, node.span.name]);
+      const base = JSON.stringify([node.span.service, node.span.name, callee]);
       const occurrence = (seen.get(base) ?? 0) + 1;
       seen.set(base, occurrence);
       const key = `${base}#${occurrence}`;
-      const pair = pairs.get(key) ?? { service: node.span.service, name: node.span.name, occurrence, a: undefined, b: undefined, order: 0 };
+      const pair = pairs.get(key) ?? { service: node.span.service, name: node.span.name, callee, occurrence, a: undefined, b: undefined, order: 0 };
       if (side === 'a' || pair.a === undefined) pair.order = siblingOffset(node, tree);
       pair[side] = node;
       pairs.set(key, pair);
@@ -144,7 +151,8 @@ function alignSiblings(as: readonly SpanNode[], bs: readonly SpanNode[], w: Walk
   add(bs, 'b', w.tb);
   const ordered = [...pairs.values()].sort((x, y) => x.order - y.order);
   for (const pair of ordered) {
-    const step = `${pair.service}:${pair.name}${pair.occurrence > 1 ? `#${pair.occurrence}` : ''}`;
+    const call = pair.callee ? ` → ${pair.callee}` : '';
+    const step = `${pair.service}:${pair.name}${call}${pair.occurrence > 1 ? `#${pair.occurrence}` : ''}`;
     const path = w.prefix === '' ? step : `${w.prefix} > ${step}`;
     w.rows.push(row(pair, path, w));
     alignSiblings(pair.a?.children ?? [], pair.b?.children ?? [], { ...w, prefix: path, depth: w.depth + 1 });
@@ -159,6 +167,7 @@ function row(pair: Pair, path: string, w: Walk): ComparedSpan {
     path,
     service: pair.service,
     name: pair.name,
+    callee: pair.callee,
     occurrence: pair.occurrence,
     depth: w.depth,
     a,
@@ -179,6 +188,13 @@ function side(node: SpanNode, tree: TraceTree): SideSpan {
     error: span.statusCode === StatusCode.ERROR,
     orphan: node.parent === undefined && span.parentSpanId !== '' && !tree.nodes.has(span.parentSpanId),
   };
+}
+
+/** The service that answered an outgoing call (its child from another service), else the peer it names. */
+function calleeOf(node: SpanNode): string {
+  if (!isOutgoing(node.span)) return '';
+  const answered = node.children.find((c) => c.span.service !== node.span.service);
+  return answered?.span.service ?? callTarget(node.span)?.label ?? '';
 }
 
 /** Start relative to the parent (roots: to their trace), so siblings from both traces interleave by when they ran. */

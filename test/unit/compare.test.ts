@@ -128,4 +128,20 @@ describe('compareTraces', () => {
     expect(c.rows.filter((r) => r.presence === 'both')).toHaveLength(1);
     expect(c).toMatchObject({ onlyA: 1, onlyB: 1 });
   });
+
+  it('pairs client calls by whom they called, so GETs to two services do not cross', () => {
+    // A: two GETs to inventory, then one to pricing (known only from its peer attribute). B skipped one inventory call.
+    const call = (id: string, start: number, end: number, callee?: string): SpanSpec[] => [
+      { id, parent: 'r', service: 'checkout', name: 'GET', kind: 'client', start, end, attrs: callee ? {} : { 'service.peer.name': 'pricing-api' } },
+      ...(callee ? [{ id: `${id}s`, parent: id, service: callee, name: 'GET /items', kind: 'server' as const, start: start + 1, end: end - 1 }] : []),
+    ];
+    const root: SpanSpec = { id: 'r', service: 'checkout', name: 'GET /checkout', kind: 'server', start: 0, end: 100 };
+    const a = spans(root, ...call('c1', 1, 10, 'inventory'), ...call('c2', 11, 20, 'inventory'), ...call('c3', 21, 90));
+    const b = spans(root, ...call('c1', 1, 10, 'inventory'), ...call('c3', 11, 60));
+    const c = compareTraces(a, b);
+    expect(byPath(c.rows, 'checkout:GET /checkout > checkout:GET → pricing-api')).toMatchObject({ presence: 'both', callee: 'pricing-api', deltaMs: -20 });
+    expect(byPath(c.rows, 'checkout:GET /checkout > checkout:GET → inventory#2')).toMatchObject({ presence: 'only-a', callee: 'inventory' });
+    expect(byPath(c.rows, 'checkout:GET /checkout > checkout:GET → inventory > inventory:GET /items').presence).toBe('both');
+    expect(byPath(c.rows, 'checkout:GET /checkout').callee).toBe('');
+  });
 });

@@ -16,7 +16,7 @@ const get = (url: string, headers: Record<string, string> = {}) => server.ui.inj
 const fragmentHeaders = { 'hx-request': 'true', 'hx-request-type': 'partial' };
 /** Text of the table body rows, tags stripped, for "this row says that" assertions. */
 const rowTexts = (html: string) =>
-  [...html.matchAll(/<tr class="cmp-row ([^"]*)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+  [...html.matchAll(/<tr id="cmp-row-\d+" class="cmp-row ([^"]*)">([\s\S]*?)<\/tr>/g)].map((m) => ({
     cls: m[1],
     text: m[2].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(),
   }));
@@ -75,6 +75,9 @@ describe('GET /compare with two traces', () => {
       'checkout GET /checkout +70 ms (+82 %)',
       'inventory GET /items/{id} #2 +70 ms (+350 %)',
     ]);
+    // Each links to its row, which the table anchors.
+    expect(summary).toContain('href="#cmp-row-5"');
+    expect(res.body).toMatch(/<tr id="cmp-row-5" class="cmp-row both slower">/);
     expect(summary).toMatch(/6 spans on both sides/);
     expect(summary).toContain('1 only in A');
     expect(summary).toContain('1 only in B');

@@ -32,8 +32,12 @@ export interface BarView {
 }
 
 export interface RowView {
+  /** Anchor the summary links to. */
+  id: string;
   service: string;
   name: string;
+  /** "→ inventory" for an outgoing call, '' otherwise. */
+  callee: string;
   hue: string;
   /** "#3" for the third same-named sibling, '' for the first. */
   occurrence: string;
@@ -50,6 +54,9 @@ export interface RowView {
 }
 
 export interface ChangeView {
+  /** In-page link to its row in the table, and the full path for its tooltip (names repeat across parents). */
+  href: string;
+  path: string;
   service: string;
   hue: string;
   name: string;
@@ -90,11 +97,14 @@ export function sideHeader(label: 'A' | 'B', id: TraceId, s: TraceSideSummary): 
 export function resultView(ids: { a: TraceId; b: TraceId }, c: TraceComparison): ResultView {
   // One scale for both sides, so a bar twice as long took twice as long whichever trace it is in.
   const scaleMs = Math.max(c.a.durationMs, c.b.durationMs, 0.001);
-  const rows = c.rows.slice(0, MAX_ROWS).map((r) => rowView(r, ids, scaleMs));
+  const rows = c.rows.slice(0, MAX_ROWS).map((r, i) => rowView(r, i, ids, scaleMs));
+  const index = new Map(c.rows.map((r, i) => [r, i]));
   const change = (r: ComparedSpan): ChangeView => ({
+    href: `#cmp-row-${index.get(r)}`,
+    path: r.path,
     service: r.service,
     hue: hueStyle(r.service),
-    name: r.name + (r.occurrence > 1 ? ` #${r.occurrence}` : ''),
+    name: r.name + (r.callee ? ` → ${r.callee}` : '') + (r.occurrence > 1 ? ` #${r.occurrence}` : ''),
     delta: signedMs(r.deltaMs!) + (r.deltaPct === undefined ? '' : ` (${signedPct(r.deltaPct)})`),
     deltaClass: `delta ${r.change}`,
   });
@@ -120,11 +130,13 @@ export function resultView(ids: { a: TraceId; b: TraceId }, c: TraceComparison):
   };
 }
 
-function rowView(r: ComparedSpan, ids: { a: TraceId; b: TraceId }, scaleMs: number): RowView {
+function rowView(r: ComparedSpan, i: number, ids: { a: TraceId; b: TraceId }, scaleMs: number): RowView {
   const labels = { both: '', 'only-a': 'only in A', 'only-b': 'only in B' } as const;
   return {
+    id: `cmp-row-${i}`,
     service: r.service,
     name: r.name,
+    callee: r.callee ? `→ ${r.callee}` : '',
     hue: hueStyle(r.service),
     occurrence: r.occurrence > 1 ? `#${r.occurrence}` : '',
     indentStyle: `--depth: ${Math.min(r.depth, 40)}`,
