@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyChange, compareTraces, type ComparedSpan } from '../../src/analysis/compare.js';
+import { resultView, MAX_ROWS } from '../../src/web/compare/view.js';
 import { spans, type SpanSpec } from '../fixtures/analysis-spans.js';
 
 // frontend → checkout → three calls to inventory, one after another.
@@ -143,5 +144,21 @@ describe('compareTraces', () => {
     expect(byPath(c.rows, 'checkout:GET /checkout > checkout:GET → inventory#2')).toMatchObject({ presence: 'only-a', callee: 'inventory' });
     expect(byPath(c.rows, 'checkout:GET /checkout > checkout:GET → inventory > inventory:GET /items').presence).toBe('both');
     expect(byPath(c.rows, 'checkout:GET /checkout').callee).toBe('');
+  });
+
+  it('aligns two 10,000-span traces quickly, and the page shows a bounded number of rows', () => {
+    const big = (slow: number) =>
+      spans(
+        { id: 'r', service: 'batch', name: 'run', start: 0, end: 20_000 },
+        ...Array.from({ length: 9_999 }, (_, i) => ({ id: `s${i}`, parent: i % 10 === 0 ? 'r' : `s${i - (i % 10)}`, service: 'worker', name: `step ${i % 10}`, start: i, end: i + 1 + (i === 5 ? slow : 0) })),
+      );
+    const t0 = performance.now();
+    const c = compareTraces(big(0), big(30));
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(c).toMatchObject({ matched: 10_000, onlyA: 0, onlyB: 0 });
+    expect(c.regressions).toHaveLength(1);
+    const view = resultView({ a: 'a'.repeat(32), b: 'b'.repeat(32) }, c);
+    expect(view.rows).toHaveLength(MAX_ROWS);
+    expect(view.hiddenRows).toBe(10_000 - MAX_ROWS);
   });
 });
