@@ -52,13 +52,17 @@ function callsOf(node: SpanNode): Call[] {
   }));
 }
 
-/** The callee's name: the call's peer/host attributes, else the service that answered, else the span name. */
+/**
+ * The callee's name: the peer service the caller named, else the service that answered (its span is right
+ * there, and "inventory" says more than "127.0.0.1:44605"), else the call's host:port or URL, else its name.
+ */
 export function targetOf(call: SpanNode): string {
   if (!isOutgoing(call.span)) return call.span.service;
-  const label = callTarget(call.span)?.label;
-  if (label) return label;
+  const target = callTarget(call.span);
+  if (target?.service) return target.service;
   const callee = call.children.find((c) => c.span.service !== call.span.service);
-  return callee ? callee.span.service : call.span.name;
+  if (callee) return callee.span.service;
+  return target?.label ?? call.span.name;
 }
 
 function analyse(node: SpanNode, calls: Call[]): FanOutFinding {

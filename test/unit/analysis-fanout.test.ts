@@ -147,3 +147,17 @@ describe('calls measured by the real SDK', () => {
     expect(f.parallelCalls).toBe(0);
   });
 });
+
+describe('naming the targets', () => {
+  it('names a call by the service that answered it rather than its address', () => {
+    const t = buildTree(spans(
+      { id: 'co', service: 'checkout', kind: 'server', start: 0, end: 100 },
+      { id: 'a', parent: 'co', service: 'checkout', kind: 'client', start: 0, end: 40, attrs: { 'server.address': '127.0.0.1', 'server.port': 44605 } },
+      { id: 'a-s', parent: 'a', service: 'inventory', kind: 'server', start: 1, end: 39 },
+      { id: 'b', parent: 'co', service: 'checkout', kind: 'client', start: 50, end: 90, attrs: { 'server.address': '127.0.0.1', 'server.port': 36617 } },
+    ));
+    const [f] = findFanOuts(t);
+    // The answered call is named by its service; the unanswered one can only be named by its address.
+    expect(f.targets).toEqual(['inventory', '127.0.0.1:36617']);
+  });
+});
