@@ -13,11 +13,20 @@ export interface TimeSegment {
   instrumented: boolean;
 }
 
+/** Findings shown per section; a 10,000-span batch job can have hundreds, and the first few tell the story. */
+export const MAX_FINDINGS = 6;
+const MAX_REPEATED = 3;
+
 export interface AnalysisPanel {
+  traceId: string;
   total: string;
   time: TimeSegment[];
   criticalPath: { spans: number; ms: string; href: string | null };
   fanOut: Array<{ message: string; couldSave: string; href: string; repeated: string[] }>;
+  /** How many findings of each list were left out, for an "and N more" line. */
+  moreFanOut: number;
+  moreWarnings: number;
+  moreOrphans: number;
   rootCause: {
     message: string;
     href: string;
@@ -38,13 +47,15 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
     href: spanHref(b.clientSpanId),
     otherHref: `/trace/${b.matchedTraceId}?span=${b.matchedSpanId}`,
   }));
-  const orphans = a.propagation.orphans.map((o) => ({ message: o.message, href: spanHref(o.spanId) }));
+  const orphans = a.propagation.orphans.slice(0, MAX_FINDINGS).map((o) => ({ message: o.message, href: spanHref(o.spanId) }));
   // Orphans are explained (with their likely cause) under propagation; the other warnings are data quality.
-  const warnings = a.warnings
-    .filter((w) => w.kind !== 'orphan')
+  const allWarnings = a.warnings.filter((w) => w.kind !== 'orphan');
+  const warnings = allWarnings
+    .slice(0, MAX_FINDINGS)
     .map((w) => ({ message: w.message, href: w.spanId ? spanHref(w.spanId) : null, kind: w.kind }));
   const pathMs = a.criticalPath.reduce((t, p) => t + p.ms, 0);
   return {
+    traceId: a.traceId,
     total: formatMs(a.durationMs),
     time: a.timeByService.map((t) => ({
       service: t.service,
@@ -59,12 +70,21 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
       ms: formatMs(pathMs),
       href: a.criticalPath.length ? spanHref(a.criticalPath[a.criticalPath.length - 1].spanId) : null,
     },
-    fanOut: a.fanOut.map((f) => ({
-      message: f.message,
-      couldSave: formatMs(f.couldSaveMs),
-      href: spanHref(f.spanId),
-      repeated: f.repeated.map((r) => `${r.count}× ${r.operation} → ${r.target}`),
-    })),
+    fanOut: [...a.fanOut]
+      .sort((x, y) => y.couldSaveMs - x.couldSaveMs)
+      .slice(0, MAX_FINDINGS)
+      .map((f) => ({
+        message: f.message,
+        couldSave: formatMs(f.couldSaveMs),
+        href: spanHref(f.spanId),
+        repeated: [
+          ...f.repeated.slice(0, MAX_REPEATED).map((r) => `${r.count}× ${r.operation} → ${r.target}`),
+          ...(f.repeated.length > MAX_REPEATED ? [`${f.repeated.length - MAX_REPEATED} more`] : []),
+        ],
+      })),
+    moreFanOut: Math.max(0, a.fanOut.length - MAX_FINDINGS),
+    moreWarnings: Math.max(0, allWarnings.length - MAX_FINDINGS),
+    moreOrphans: Math.max(0, a.propagation.orphans.length - MAX_FINDINGS),
     rootCause: rc && {
       message: rc.message,
       href: spanHref(rc.spanId),
