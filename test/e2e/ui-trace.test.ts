@@ -117,6 +117,15 @@ describe('trace page in Chromium', () => {
     await w.context.close();
   });
 
+  it('stays usable on a narrow window', async () => {
+    const w = await watchedPage(browser, server.uiUrl, { viewport: { width: 420, height: 800 } });
+    await w.page.goto(`${server.uiUrl}/trace/${CHECKOUT}?span=${sid(32)}`);
+    expect(await w.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    await screenshot(w.page, 'trace-narrow');
+    clean(w);
+    await w.context.close();
+  });
+
   it('loads a deep subtree when it is expanded', async () => {
     const w = await watchedPage(browser, server.uiUrl);
     const { page } = w;
