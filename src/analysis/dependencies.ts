@@ -13,7 +13,15 @@ export interface DependencyInput {
   /** Root (or orphan) SERVER/CONSUMER spans that may have handled those calls in another trace. */
   candidates: readonly Span[];
   skewNs?: bigint;
+  /**
+   * Leaf calls ending after this are left out: their callee's spans may still be on the way (SDKs export every
+   * few seconds), and counting them now would draw phantom uninstrumented callees (reference §4: grace period).
+   */
+  settledBeforeNs?: bigint;
 }
+
+/** How long after a call ends before a missing callee span means something. */
+export const DEPENDENCY_GRACE_NS = 15_000_000_000n;
 
 /**
  * Service → service edges across traces: direct calls (instrumented on both sides), calls to services known only
@@ -37,7 +45,10 @@ export function dependencyEdges(input: DependencyInput): DependencyEdge[] {
 
   const index = indexCandidates(input.candidates);
   // Start order, as in the per-trace check, so both give a shared callee to the same (earliest) client.
-  const clients = [...input.leafClients].sort((a, b) => cmpBig(a.startTimeUnixNano, b.startTimeUnixNano));
+  const settled = input.settledBeforeNs;
+  const clients = input.leafClients
+    .filter((c) => settled === undefined || c.endTimeUnixNano <= settled)
+    .sort((a, b) => cmpBig(a.startTimeUnixNano, b.startTimeUnixNano));
   for (const client of clients) {
     const match = matchCallee(client, index, input.skewNs ?? DEFAULT_SKEW_NS);
     if (match) {

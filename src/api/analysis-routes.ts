@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dependencyEdges } from '../analysis/dependencies.js';
+import { DEPENDENCY_GRACE_NS, dependencyEdges } from '../analysis/dependencies.js';
 import { analyzeTrace, traceChain, traceWindow } from '../analysis/index.js';
 import type { AnalysisReader } from '../model/analysis-ports.js';
 import { InvalidInputError, NotFoundError } from '../model/errors.js';
@@ -59,7 +59,8 @@ export async function analysisRoutes(
       const { startNs, endNs } = parseWindow(req.query.start, req.query.end, BigInt(opts.now()) * 1_000_000n);
       const limit = parseLimit(req.query.limit, 'limit', 10_000, 100_000);
       const src = analysis.dependencyInputs(startNs, endNs, limit);
-      return { edges: dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots }) };
+      const settledBeforeNs = BigInt(opts.now()) * 1_000_000n - DEPENDENCY_GRACE_NS;
+      return { edges: dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots, settledBeforeNs }) };
     },
   );
 }

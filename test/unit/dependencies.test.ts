@@ -37,6 +37,17 @@ describe('dependencyEdges', () => {
     ]);
   });
 
+  it('leaves out leaf calls that ended too recently for their callee spans to have arrived', () => {
+    const { trace1, trace2 } = legacyScenario();
+    const input = { calls: [], leafClients: [trace1[3], trace2[1]], candidates: [trace1[0], trace2[0]] };
+    // trace1's leaf call ends at 70 ms, trace2's database call at 35 ms: settle between them.
+    const settledBeforeNs = trace2[1].endTimeUnixNano + 1n;
+    expect(dependencyEdges({ ...input, settledBeforeNs })).toEqual([
+      { parent: 'inventory', child: 'db.internal:5432', callCount: 1, errorCount: 0, instrumented: false, broken: false },
+    ]);
+    expect(dependencyEdges(input)).toHaveLength(2);
+  });
+
   it('never matches a client with a root of its own trace', () => {
     const client = span({ trace: 1, id: 'c', service: 'a', kind: 3, start: 1, duration: 5, attributes: { 'peer.service': 'a' } });
     const ownRoot = span({ trace: 1, id: 'r', service: 'a', kind: 2, start: 0, duration: 10 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { dependencyEdges } from '../../analysis/dependencies.js';
+import { DEPENDENCY_GRACE_NS, dependencyEdges } from '../../analysis/dependencies.js';
 import type { WebDeps } from '../plugin.js';
 import { renderPage } from '../render.js';
 import { parseWindow, windowQuerySchema, type WindowQuery } from '../services/window.js';
@@ -10,7 +10,12 @@ export async function mapPage(app: FastifyInstance, deps: WebDeps): Promise<void
   app.get<{ Querystring: WindowQuery }>('/map', { schema: { querystring: windowQuerySchema } }, async (req, reply) => {
     const w = parseWindow(req.query, deps.now(), '1h');
     const src = deps.analysis.dependencyInputs(w.startNs ?? 0n, w.endNs);
-    const edges = dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots });
+    const edges = dependencyEdges({
+      calls: src.calls,
+      leafClients: src.leafClients,
+      candidates: src.roots,
+      settledBeforeNs: BigInt(deps.now()) * 1_000_000n - DEPENDENCY_GRACE_NS,
+    });
     return renderPage(req, reply, { page: 'pages/map', fragment: 'partials/map-body' }, {
       title: 'Service map',
       nav: 'map',
