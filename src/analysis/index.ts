@@ -34,6 +34,15 @@ export function traceChain(spans: readonly Span[], candidates: readonly Span[], 
   return checkChain(tree, expect, findPropagationProblems(tree, candidates).brokenLinks);
 }
 
+/** Neighbouring traces this far around a trace are searched for the other half of a broken call. */
+const CANDIDATE_MARGIN_NS = 1_000_000_000n;
+
+/** The window whose root spans may have answered this trace's calls in a trace of their own. */
+export function candidateWindow(spans: readonly Span[]): { startNs: bigint; endNs: bigint } {
+  const { startNs, endNs } = traceWindow(spans);
+  return { startNs: startNs - CANDIDATE_MARGIN_NS, endNs: endNs + CANDIDATE_MARGIN_NS };
+}
+
 /** [earliest start, latest end] of the spans: the window whose neighbouring traces are candidates. */
 export function traceWindow(spans: readonly Span[]): { startNs: bigint; endNs: bigint } {
   let startNs = spans[0]?.startTimeUnixNano ?? 0n;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DEPENDENCY_GRACE_NS, dependencyEdges } from '../analysis/dependencies.js';
-import { analyzeTrace, traceChain, traceWindow } from '../analysis/index.js';
+import { analyzeTrace, candidateWindow, traceChain } from '../analysis/index.js';
 import type { AnalysisReader } from '../model/analysis-ports.js';
 import { InvalidInputError, NotFoundError } from '../model/errors.js';
 import { parseTraceId } from '../model/ids.js';
@@ -12,8 +12,6 @@ import { parseLimit, parseTime } from './params.js';
 const str = { type: 'string' } as const;
 const traceParams = { type: 'object', properties: { traceId: str }, required: ['traceId'] } as const;
 
-/** Neighbouring traces this far around a trace are searched for the other half of a broken call. */
-const CANDIDATE_MARGIN_NS = 1_000_000_000n;
 const HOUR_NS = 3_600_000_000_000n;
 
 /**
@@ -31,8 +29,8 @@ export async function analysisRoutes(
   const traceWithCandidates = (id: TraceId): { spans: Span[]; candidates: Span[] } => {
     const spans = reader.getTrace(id);
     if (spans.length === 0) throw new NotFoundError(`trace ${id} not found`);
-    const { startNs, endNs } = traceWindow(spans);
-    const candidates = analysis.rootSpansBetween(startNs - CANDIDATE_MARGIN_NS, endNs + CANDIDATE_MARGIN_NS, id);
+    const { startNs, endNs } = candidateWindow(spans);
+    const candidates = analysis.rootSpansBetween(startNs, endNs, id);
     return { spans, candidates };
   };
 

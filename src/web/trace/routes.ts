@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { analyzeTrace, traceWindow } from '../../analysis/index.js';
+import { analyzeTrace, candidateWindow } from '../../analysis/index.js';
 import { buildTree } from '../../analysis/tree.js';
 import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
 import { toOtlpJson } from '../../api/otlp-export.js';
@@ -12,8 +12,6 @@ import { spanDetails } from './details.js';
 import { tracePageModel } from './page-model.js';
 import { childRows, rowContext, spanHref } from './waterfall.js';
 
-/** Neighbouring traces this far around a trace are searched for the other half of a broken call (as the API). */
-const CANDIDATE_MARGIN_NS = 1_000_000_000n;
 const VARY = 'HX-Request, HX-Request-Type';
 
 const str = { type: 'string' } as const;
@@ -77,8 +75,8 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
 export function loadTrace(deps: Pick<WebDeps, 'reader' | 'analysis'>, id: TraceId): { spans: Span[]; tree: TraceTree; analysis: TraceAnalysis } {
   const spans = deps.reader.getTrace(id);
   if (spans.length === 0) throw new NotFoundError(`There is no trace ${id}. It may not have arrived yet, or retention removed it.`);
-  const { startNs, endNs } = traceWindow(spans);
-  const candidates = deps.analysis.rootSpansBetween(startNs - CANDIDATE_MARGIN_NS, endNs + CANDIDATE_MARGIN_NS, id);
+  const { startNs, endNs } = candidateWindow(spans);
+  const candidates = deps.analysis.rootSpansBetween(startNs, endNs, id);
   return { spans, tree: buildTree(spans), analysis: analyzeTrace(spans, candidates) };
 }
 
