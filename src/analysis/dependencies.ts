@@ -14,8 +14,9 @@ export interface DependencyInput {
   candidates: readonly Span[];
   skewNs?: bigint;
   /**
-   * Leaf calls ending after this are left out: their callee's spans may still be on the way (SDKs export every
-   * few seconds), and counting them now would draw phantom uninstrumented callees (reference §4: grace period).
+   * Leaf calls ending after this with no callee found are left out: the callee's spans may still be on the way
+   * (SDKs export every few seconds), and counting them now would draw phantom uninstrumented callees
+   * (reference §4: grace period). A call matched to a callee in another trace is broken whenever it ended.
    */
   settledBeforeNs?: bigint;
 }
@@ -46,15 +47,15 @@ export function dependencyEdges(input: DependencyInput): DependencyEdge[] {
   const index = indexCandidates(input.candidates);
   // Start order, as in the per-trace check, so both give a shared callee to the same (earliest) client.
   const settled = input.settledBeforeNs;
-  const clients = input.leafClients
-    .filter((c) => settled === undefined || c.endTimeUnixNano <= settled)
-    .sort((a, b) => cmpBig(a.startTimeUnixNano, b.startTimeUnixNano));
+  const clients = [...input.leafClients].sort((a, b) => cmpBig(a.startTimeUnixNano, b.startTimeUnixNano));
   for (const client of clients) {
     const match = matchCallee(client, index, input.skewNs ?? DEFAULT_SKEW_NS);
     if (match) {
       add(client.service, match.callee.service, { instrumented: true, broken: true }, 1, isError(match.callee) ? 1 : 0);
       continue;
     }
+    // No callee found yet: too early to call it uninstrumented while its spans may still be on the way.
+    if (settled !== undefined && client.endTimeUnixNano > settled) continue;
     const target = callTarget(client);
     // The client span is all we know of an uninstrumented callee, so its failure stands for the callee's.
     if (target) add(client.service, target.label, { instrumented: false, broken: false }, 1, isError(client) ? 1 : 0);

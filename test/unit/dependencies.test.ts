@@ -37,13 +37,13 @@ describe('dependencyEdges', () => {
     ]);
   });
 
-  it('leaves out leaf calls that ended too recently for their callee spans to have arrived', () => {
+  it('waits for the grace period before calling a recent unanswered call uninstrumented, not a broken one', () => {
     const { trace1, trace2 } = legacyScenario();
     const input = { calls: [], leafClients: [trace1[3], trace2[1]], candidates: [trace1[0], trace2[0]] };
-    // trace1's leaf call ends at 70 ms, trace2's database call at 35 ms: settle between them.
-    const settledBeforeNs = trace2[1].endTimeUnixNano + 1n;
+    // Both leaf calls ended after the settle point: the database call is not counted yet, the broken one is.
+    const settledBeforeNs = trace2[1].endTimeUnixNano - 1n;
     expect(dependencyEdges({ ...input, settledBeforeNs })).toEqual([
-      { parent: 'inventory', child: 'db.internal:5432', callCount: 1, errorCount: 0, instrumented: false, broken: false },
+      { parent: 'legacy', child: 'inventory', callCount: 1, errorCount: 0, instrumented: true, broken: true },
     ]);
     expect(dependencyEdges(input)).toHaveLength(2);
   });
