@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { analysisRoutes } from './api/analysis-routes.js';
 import { apiRoutes } from './api/routes.js';
+import { statsRoutes } from './api/stats-routes.js';
 import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { AnalysisReader } from './model/analysis-ports.js';
@@ -31,6 +32,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
   await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis, now: deps.now });
+  await app.register(statsRoutes, { prefix: '/api', stats: deps.stats, now: deps.now });
   await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, stats: deps.stats, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;

@@ -40,7 +40,7 @@ describe('/services', () => {
     expect(res.body).toContain('href="/?service=web&amp;operation=GET+%2Fold"');
     expect(res.body).toContain('>50 %<'); // GET /: 1 error in 2
     expect(res.body).toContain('class="hist"');
-    expect(res.body).toContain('API: <code>GET /api/services</code>');
+    expect(res.body).toContain('API: <code>GET /api/stats</code>');
   });
 
   it('a preset counts only the window and links to the search with its start', async () => {

@@ -77,7 +77,7 @@ export function servicesModel(result: ServiceStatsResult, w: PageWindow): Servic
         ? ''
         : `Counted the newest ${result.capPerService?.toLocaleString('en')} or so spans of ${capped.join(', ')} only: ` +
           'the window holds more than one page can read quickly. Pick a shorter window for exact figures.',
-    apiPath: '/api/services',
+    apiPath: w.startNs === undefined ? '/api/stats' : `/api/stats?start=${w.startNs / 1_000_000n}&end=${w.endNs / 1_000_000n}`,
     bucketAxis: { from: BUCKET_NAMES[0], to: BUCKET_NAMES[BUCKET_NAMES.length - 1] },
   };
 }

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../model/errors.js';
+import { LATENCY_BUCKET_BOUNDS_NS, type LatencyStats, type StatsReader } from '../model/stats-ports.js';
+import { SPAN_KIND_NAMES } from '../model/span.js';
+import { jsonErrorHandler } from './errors.js';
+import { nsToMs, parseTime } from './params.js';
+
+const str = { type: 'string' } as const;
+
+/**
+ * GET /api/stats?start=&end=: requests, errors, p50/p95/p99 and a latency histogram per service and operation,
+ * over spans starting in the window, or all time without one. The data of the Services page.
+ */
+export async function statsRoutes(app: FastifyInstance, opts: { stats: StatsReader; now: () => number }): Promise<void> {
+  jsonErrorHandler(app);
+  app.get<{ Querystring: { start?: string; end?: string } }>(
+    '/stats',
+    { schema: { querystring: { type: 'object', properties: { start: str, end: str } } } },
+    async (req) => {
+      const { start, end } = req.query;
+      let window: { startNs: bigint; endNs: bigint } | undefined;
+      if (start || end) {
+        const endNs = end ? parseTime(end, 'end') : BigInt(opts.now()) * 1_000_000n;
+        const startNs = start ? parseTime(start, 'start') : 0n;
+        if (endNs < startNs) throw new InvalidInputError('end must not be before start', 'end');
+        window = { startNs, endNs };
+      }
+      const result = opts.stats.serviceStats(window);
+      return {
+        histogramBoundsMs: LATENCY_BUCKET_BOUNDS_NS.map((ns) => nsToMs(ns)),
+        spansRead: result.spansRead,
+        services: result.services.map((s) => ({
+          name: s.name,
+          ...latencyJson(s),
+          capped: s.capped,
+          operations: s.operations.map((o) => ({ name: o.name, kind: SPAN_KIND_NAMES[o.kind] ?? 'unspecified', ...latencyJson(o) })),
+        })),
+      };
+    },
+  );
+}
+
+function latencyJson(s: LatencyStats) {
+  return {
+    requests: s.requests,
+    errors: s.errors,
+    p50Ms: nsToMs(s.p50Ns),
+    p95Ms: nsToMs(s.p95Ns),
+    p99Ms: nsToMs(s.p99Ns),
+    histogram: s.histogram,
+  };
+}
