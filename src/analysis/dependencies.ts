@@ -21,8 +21,12 @@ export interface DependencyInput {
   settledBeforeNs?: bigint;
 }
 
-/** How long after a call ends before a missing callee span means something. */
-export const DEPENDENCY_GRACE_NS = 15_000_000_000n;
+/**
+ * How long after a call ends before a missing callee span means something: the SDKs' batch span processor
+ * exports every 5 s by default, so 6 s covers a callee's span on its way; longer would hide a real
+ * uninstrumented callee from a map opened just after traffic starts.
+ */
+export const DEPENDENCY_GRACE_NS = 6_000_000_000n;
 
 /**
  * Service → service edges across traces: direct calls (instrumented on both sides), calls to services known only
