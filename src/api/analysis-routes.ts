@@ -58,7 +58,8 @@ export async function analysisRoutes(
       const limit = parseLimit(req.query.limit, 'limit', 10_000, 100_000);
       const src = analysis.dependencyInputs(startNs, endNs, limit);
       const settledBeforeNs = BigInt(opts.now()) * 1_000_000n - DEPENDENCY_GRACE_NS;
-      return { edges: dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots, settledBeforeNs }) };
+      const edges = dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots, settledBeforeNs });
+      return { edges, traces: src.traces, tracesInWindow: src.tracesInWindow };
     },
   );
 }

@@ -18,6 +18,9 @@ export interface DependencySource {
   leafClients: Span[];
   /** Root (or orphan) SERVER/CONSUMER spans that may have handled those calls in another trace. */
   roots: Span[];
+  /** Traces read (the newest `limit` of the window) and traces in the window. */
+  traces: number;
+  tracesInWindow: number;
 }
 
 /** Synchronous, like better-sqlite3 itself. */

@@ -59,6 +59,8 @@ ${DIMENSION_JOINS}
 WHERE s.kind IN (3, 4) AND NOT EXISTS (
   SELECT 1 FROM spans AS ch INDEXED BY spans_trace_span WHERE ch.trace_id = s.trace_id AND ch.parent_span_id = s.span_id)`;
 
+const WINDOW_COUNT_SQL = `SELECT count(*) FROM traces INDEXED BY traces_start WHERE start_ns >= @start AND start_ns < @end`;
+
 export const WINDOW_ROOTS_SQL = `${WINDOW}
 SELECT ${SPAN_COLUMNS}
 FROM w
@@ -76,12 +78,14 @@ export class SqliteAnalysisReader implements AnalysisReader {
   private readonly serviceCalls: Database.Statement;
   private readonly leafClients: Database.Statement;
   private readonly windowRoots: Database.Statement;
+  private readonly windowCount: Database.Statement;
 
   constructor(private readonly db: Db) {
     this.rootsBetween = db.prepare(ROOTS_BETWEEN_SQL).safeIntegers(true).raw(true);
     this.serviceCalls = db.prepare(SERVICE_CALLS_SQL);
     this.leafClients = db.prepare(LEAF_CLIENTS_SQL).safeIntegers(true).raw(true);
     this.windowRoots = db.prepare(WINDOW_ROOTS_SQL).safeIntegers(true).raw(true);
+    this.windowCount = db.prepare(WINDOW_COUNT_SQL).pluck();
   }
 
   rootSpansBetween(startNs: Nanos, endNs: Nanos, excludeTraceId: TraceId, limit = DEFAULT_ROOT_LIMIT): Span[] {
@@ -91,11 +95,16 @@ export class SqliteAnalysisReader implements AnalysisReader {
   dependencyInputs(startNs: Nanos, endNs: Nanos, limit = DEFAULT_TRACE_LIMIT): DependencySource {
     const params = { start: startNs, end: endNs, limit };
     // One read transaction, so the three statements see the same traces while ingest keeps writing.
-    return this.db.transaction(() => ({
-      calls: this.serviceCalls.all(params) as ServiceCall[],
-      leafClients: toSpans(this.leafClients.all(params)),
-      roots: toSpans(this.windowRoots.all(params)),
-    }))();
+    return this.db.transaction(() => {
+      const tracesInWindow = this.windowCount.get({ start: startNs, end: endNs }) as number;
+      return {
+        calls: this.serviceCalls.all(params) as ServiceCall[],
+        leafClients: toSpans(this.leafClients.all(params)),
+        roots: toSpans(this.windowRoots.all(params)),
+        traces: Math.min(tracesInWindow, limit),
+        tracesInWindow,
+      };
+    })();
   }
 
   /** EXPLAIN QUERY PLAN of each statement, for plan tests. */

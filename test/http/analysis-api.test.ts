@@ -127,11 +127,19 @@ describe('GET /api/dependencies', () => {
     const iso = (ns: bigint) => new Date(Number(ns / MS)).toISOString();
     const rfc = await get(`/api/dependencies?start=${iso(T0 + 5_000n * MS)}&end=${iso(T0 + 20_000n * MS)}`);
     expect(rfc.body.edges.map((e: { child: string }) => e.child)).toEqual(['checkout']);
-    expect(await get('/api/dependencies')).toEqual({ status: 200, body: { edges: [] } }); // T0 is in 2023
+    expect(await get('/api/dependencies')).toEqual({ status: 200, body: { edges: [], traces: 0, tracesInWindow: 0 } }); // T0 is in 2023
     const reversed = await get(`/api/dependencies?start=${T0 / MS}&end=${T0 / MS - 1n}`);
     expect(reversed.status).toBe(400);
     expect(reversed.body.error).toMatch(/^end /);
     expect((await get('/api/dependencies?start=yesterday')).body.error).toMatch(/^start must be RFC 3339/);
+  });
+
+  it('says how many of the window\'s traces it read', async () => {
+    const all = await get(`/api/dependencies?start=${T0 / MS}&end=${T0 / MS + 60_000n}`);
+    expect(all.body).toMatchObject({ traces: 3, tracesInWindow: 3 });
+    const newest = await get(`/api/dependencies?start=${T0 / MS}&end=${T0 / MS + 60_000n}&limit=1`);
+    expect(newest.body).toMatchObject({ traces: 1, tracesInWindow: 3 });
+    expect(newest.body.edges.map((e: { child: string }) => e.child)).toEqual(['checkout']);
   });
 
   it('leaves unknown /api routes to the JSON not-found handler', async () => {
