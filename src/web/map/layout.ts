@@ -1,8 +1,13 @@
 /**
  * Left-to-right layered layout of a small directed graph (the service map), pure and deterministic:
  * cycles broken by a depth-first search from sources in name order, longest-path layering (sources on the left),
+ * a virtual node in every layer an edge skips (so a long edge gets a lane there instead of crossing the boxes),
  * a few barycentre sweeps to reduce crossings, then coordinates. Node names are the ids; no text metrics here.
  */
+
+import { edgePath, LANE_H, PARALLEL_OFFSET, type Box, type EdgePath } from './edges.js';
+
+export type { EdgePath } from './edges.js';
 
 export interface LayoutInput {
   nodes: readonly string[];
@@ -12,22 +17,12 @@ export interface LayoutInput {
 export interface NodeBox {
   id: string;
   layer: number;
-  /** Position within its layer, top to bottom. */
+  /** Position within its layer, top to bottom, among services (long edges' lanes not counted). */
   order: number;
   x: number;
   y: number;
   w: number;
   h: number;
-}
-
-export interface EdgePath {
-  from: string;
-  to: string;
-  /** SVG path data, a cubic curve from the source's right side to the target's left side (or a loop back). */
-  d: string;
-  label: { x: number; y: number };
-  /** Drawn against the flow: part of a cycle, or a self call. */
-  back: boolean;
 }
 
 export interface Layout {
@@ -43,28 +38,88 @@ const COL_GAP = 130;
 const ROW_GAP = 34;
 const MARGIN = 24;
 const SWEEPS = 4;
-/** Vertical spread between parallel edges of one pair (a normal and a broken edge). */
-const PARALLEL_OFFSET = 16;
+/** Space between a long edge's lane and whatever is next to it in the column (less than between two boxes). */
+const LANE_GAP = 14;
 
 export function layout(input: LayoutInput): Layout {
   const nodes = [...new Set([...input.nodes, ...input.edges.flatMap((e) => [e.from, e.to])])].sort(cmp);
   const pairs = uniquePairs(input.edges.filter((e) => e.from !== e.to));
   const forward = acyclic(nodes, pairs);
   const layerOf = longestPath(nodes, forward);
-  const layers = orderLayers(nodes, forward, layerOf);
-  const boxes = place(layers);
-  const byId = new Map(boxes.map((b) => [b.id, b]));
+  const proper = splitLongEdges(nodes, forward, layerOf, parallelCounts(input.edges));
+  const layers = orderLayers(proper.nodes, proper.forward, proper.layerOf);
+  const slots = place(layers, proper.laneHeight);
+  const byId = new Map(slots.map((b) => [b.id, b]));
   const seen = new Map<string, number>();
   const edges = input.edges.map((e) => {
-    const key = `${e.from}\u0000${e.to}`;
+    const key = pairKey(e.from, e.to);
     const nth = seen.get(key) ?? 0;
     seen.set(key, nth + 1);
-    return edgePath(byId.get(e.from)!, byId.get(e.to)!, nth);
+    const lanes = (proper.lanes.get(key) ?? []).map((id) => byId.get(id)!);
+    return edgePath(byId.get(e.from)!, byId.get(e.to)!, nth, lanes);
   });
-  const width = Math.max(...boxes.map((b) => b.x + b.w), 0) + MARGIN;
+  const boxes = services(layers, byId, proper.laneHeight);
+  const width = Math.max(...slots.map((b) => b.x + b.w), 0) + MARGIN;
   // Loops drawn under the lowest node need room.
-  const height = Math.max(...boxes.map((b) => b.y + b.h), 0) + MARGIN + (edges.some((e) => e.back) ? 40 : 0);
+  const height = Math.max(...slots.map((b) => b.y + b.h), 0) + MARGIN + (edges.some((e) => e.back) ? 40 : 0);
   return { width, height, nodes: boxes, edges };
+}
+
+function pairKey(from: string, to: string): string {
+  return `${from}\u0000${to}`;
+}
+
+/** Edges per (from, to) pair: a long edge's lanes are as tall as its parallel edges need. */
+function parallelCounts(edges: ReadonlyArray<{ from: string; to: string }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of edges) counts.set(pairKey(e.from, e.to), (counts.get(pairKey(e.from, e.to)) ?? 0) + 1);
+  return counts;
+}
+
+interface ProperGraph {
+  /** The services, then the virtual nodes. */
+  nodes: string[];
+  forward: Map<string, string[]>;
+  layerOf: Map<string, number>;
+  /** A long edge's virtual nodes, left to right, by pairKey. */
+  lanes: Map<string, string[]>;
+  /** A virtual node's height; services are not in it. */
+  laneHeight: Map<string, number>;
+}
+
+/**
+ * Replaces every forward edge that skips layers with a chain through one virtual node per skipped layer, so the
+ * ordering sweeps give the edge a slot of its own there, away from the boxes. Virtual ids are NUL-separated, like
+ * pairKey, so they do not meet real service names; they are made in sorted pair order, so the layout stays
+ * deterministic.
+ */
+function splitLongEdges(
+  nodes: string[], forward: Map<string, string[]>, layerOf: Map<string, number>, counts: Map<string, number>,
+): ProperGraph {
+  const g: ProperGraph = {
+    nodes: [...nodes],
+    forward: new Map(nodes.map((n) => [n, []])),
+    layerOf: new Map(layerOf),
+    lanes: new Map(),
+    laneHeight: new Map(),
+  };
+  for (const [a, bs] of forward) {
+    for (const b of bs) {
+      const chain: string[] = [];
+      for (let l = layerOf.get(a)! + 1; l < layerOf.get(b)!; l++) {
+        const v = `\u0000${a}\u0000${b}\u0000${l}`;
+        chain.push(v);
+        g.nodes.push(v);
+        g.layerOf.set(v, l);
+        g.forward.set(v, []);
+        g.laneHeight.set(v, LANE_H + (counts.get(pairKey(a, b))! - 1) * PARALLEL_OFFSET);
+      }
+      const path = [a, ...chain, b];
+      for (let i = 1; i < path.length; i++) g.forward.get(path[i - 1])!.push(path[i]);
+      if (chain.length > 0) g.lanes.set(pairKey(a, b), chain);
+    }
+  }
+  return g;
 }
 
 function uniquePairs(edges: ReadonlyArray<{ from: string; to: string }>): Array<[string, string]> {
@@ -141,47 +196,27 @@ function orderLayers(nodes: string[], forward: Map<string, string[]>, layerOf: M
   return layers;
 }
 
-/** Columns left to right, each centred on the tallest one. */
-function place(layers: string[][]): NodeBox[] {
-  const tallest = Math.max(0, ...layers.map((l) => l.length));
-  const columnHeight = (n: number) => n * NODE_H + (n - 1) * ROW_GAP;
+/** Columns left to right, each centred on the tallest one; a lane is shorter than a box and sits closer. */
+function place(layers: string[][], laneHeight: Map<string, number>): NodeBox[] {
+  const h = (id: string) => laneHeight.get(id) ?? NODE_H;
+  const gap = (p: string, q: string) => (laneHeight.has(p) || laneHeight.has(q) ? LANE_GAP : ROW_GAP);
+  const columnHeight = (l: string[]) => l.reduce((sum, id, i) => sum + h(id) + (i > 0 ? gap(l[i - 1], id) : 0), 0);
+  const tallest = Math.max(0, ...layers.map(columnHeight));
   return layers.flatMap((layer, li) => {
-    const top = MARGIN + (columnHeight(tallest) - columnHeight(layer.length)) / 2;
-    return layer.map((id, order) => ({
-      id,
-      layer: li,
-      order,
-      x: MARGIN + li * (NODE_W + COL_GAP),
-      y: top + order * (NODE_H + ROW_GAP),
-      w: NODE_W,
-      h: NODE_H,
-    }));
+    let y = MARGIN + (tallest - columnHeight(layer)) / 2;
+    return layer.map((id, order) => {
+      if (order > 0) y += gap(layer[order - 1], id);
+      const box = { id, layer: li, order, x: MARGIN + li * (NODE_W + COL_GAP), y, w: NODE_W, h: h(id) };
+      y += box.h;
+      return box;
+    });
   });
 }
 
-function edgePath(a: NodeBox, b: NodeBox, nth: number): EdgePath {
-  const off = nth * PARALLEL_OFFSET;
-  if (b.layer > a.layer) {
-    const [x1, y1, x2, y2] = [a.x + a.w, a.y + a.h / 2 + off / 2, b.x, b.y + b.h / 2 + off / 2];
-    const dx = Math.max(40, (x2 - x1) / 2);
-    const [c1x, c1y, c2x, c2y] = [x1 + dx, y1 + off, x2 - dx, y2 + off];
-    return { from: a.id, to: b.id, d: curve(x1, y1, c1x, c1y, c2x, c2y, x2, y2), label: mid(x1, y1, c1x, c1y, c2x, c2y, x2, y2), back: false };
-  }
-  // Against the flow (or a self call): leave from the bottom, loop below both nodes, enter from the bottom.
-  const [x1, y1, x2, y2] = [a.x + a.w * 0.7, a.y + a.h, b.x + b.w * 0.3, b.y + b.h];
-  const dip = Math.max(y1, y2) + 44 + off;
-  const [c1x, c2x] = [x1 + 30, x2 - 30];
-  return { from: a.id, to: b.id, d: curve(x1, y1, c1x, dip, c2x, dip, x2, y2), label: mid(x1, y1, c1x, dip, c2x, dip, x2, y2), back: true };
-}
-
-function curve(...p: number[]): string {
-  const r = p.map((v) => Math.round(v * 10) / 10);
-  return `M${r[0]},${r[1]} C${r[2]},${r[3]} ${r[4]},${r[5]} ${r[6]},${r[7]}`;
-}
-
-/** The cubic's point at t = 0.5. */
-function mid(x1: number, y1: number, c1x: number, c1y: number, c2x: number, c2y: number, x2: number, y2: number) {
-  return { x: Math.round((x1 + 3 * c1x + 3 * c2x + x2) / 8), y: Math.round((y1 + 3 * c1y + 3 * c2y + y2) / 8) };
+/** The services' boxes, numbered within their layer without the lanes. */
+function services(layers: string[][], byId: Map<string, Box>, laneHeight: Map<string, number>): NodeBox[] {
+  return layers.flatMap((layer) =>
+    layer.filter((id) => !laneHeight.has(id)).map((id, order) => ({ ...byId.get(id)!, order })));
 }
 
 function cmp(a: string, b: string): number {
