@@ -36,3 +36,9 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** GET through fastify.inject on the UI port, answering status and parsed JSON body. */
+export async function getJson(server: TestServer, url: string): Promise<{ status: number; body: any }> {
+  const res = await server.ui.inject({ method: 'GET', url });
+  return { status: res.statusCode, body: res.json() };
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRequest, sid, T0, tid } from '../helpers/otlp-json.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { getJson, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const MS = 1_000_000n;
@@ -43,10 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const get = async (url: string) => {
-  const res = await server.ui.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() };
-};
+const get = (url: string) => getJson(server, url);
 const range = `start=${(T0 - 60_000n * MS) / MS}&end=${(T0 + 60_000n * MS) / MS}`;
 
 describe('GET /api/traces/{traceId}/analysis', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRequest, sid, T0, tid } from '../helpers/otlp-json.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { getJson, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const MS = 1_000_000n;
@@ -38,10 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const get = async (url: string) => {
-  const res = await server.ui.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() };
-};
+const get = (url: string) => getJson(server, url);
 const ids = (body: { traces: Array<{ traceId: string }> }) => body.traces.map((t) => Number.parseInt(t.traceId, 16));
 
 describe('GET /api/services', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRequest, sid, T0, tid } from '../helpers/otlp-json.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { getJson, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const MS = 1_000_000n;
@@ -19,10 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const get = async (url: string) => {
-  const res = await server.ui.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() };
-};
+const get = (url: string) => getJson(server, url);
 
 describe('GET /api/stats', () => {
   it('gives all-time requests, errors, percentiles and a histogram per service and operation', async () => {

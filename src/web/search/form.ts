@@ -92,15 +92,21 @@ function toRfc3339(text: string): string {
   return m ? `${m[1]}T${m[2]}${m[3] ?? ':00'}Z` : text;
 }
 
+/** The filters the page URL and the API query spell the same way. */
+function filterParams(f: SearchForm): URLSearchParams {
+  const p = new URLSearchParams();
+  if (f.service) p.set('service', f.service);
+  if (f.operation) p.set('operation', f.operation);
+  for (const a of f.attrs) p.append('attr', a);
+  for (const s of f.alsoServices) p.append('alsoService', s);
+  if (f.minDuration) p.set('minDuration', f.minDuration);
+  if (f.maxDuration) p.set('maxDuration', f.maxDuration);
+  return p;
+}
+
 /** The /api/traces parameters equivalent to the form, with a preset turned into an absolute start. */
 export function apiParams(form: SearchForm, nowMs: number): URLSearchParams {
-  const p = new URLSearchParams();
-  if (form.service) p.set('service', form.service);
-  if (form.operation) p.set('operation', form.operation);
-  for (const a of form.attrs) p.append('attr', a);
-  for (const s of form.alsoServices) p.append('alsoService', s);
-  if (form.minDuration) p.set('minDuration', form.minDuration);
-  if (form.maxDuration) p.set('maxDuration', form.maxDuration);
+  const p = filterParams(form);
   const preset = RANGES.find((r) => r.value === form.range);
   if (preset && preset.ms > 0) p.set('start', String(nowMs - preset.ms));
   if (form.start) p.set('start', toRfc3339(form.start));
@@ -134,13 +140,7 @@ export function parseSearch(raw: RawSearch, nowMs: number): ParsedSearch {
 /** A link to the search page for this form with some fields changed; default values are left out. */
 export function searchHref(form: SearchForm, patch: Partial<SearchForm> = {}, path = '/'): string {
   const f = { ...form, ...patch };
-  const p = new URLSearchParams();
-  if (f.service) p.set('service', f.service);
-  if (f.operation) p.set('operation', f.operation);
-  for (const a of f.attrs) p.append('attr', a);
-  for (const s of f.alsoServices) p.append('alsoService', s);
-  if (f.minDuration) p.set('minDuration', f.minDuration);
-  if (f.maxDuration) p.set('maxDuration', f.maxDuration);
+  const p = filterParams(f);
   if (f.range !== 'all') p.set('range', f.range);
   if (f.start) p.set('start', f.start);
   if (f.end) p.set('end', f.end);
