@@ -1,4 +1,5 @@
-import { SpanKind, StatusCode, type AttrValue, type Span } from '../model/span.js';
+import { HTTP_STATUS_KEYS } from '../model/failure.js';
+import { SpanKind, type AttrValue, type Span } from '../model/span.js';
 
 /** Reading semantic-convention attributes: current names first, then the legacy aliases (reference §8). */
 
@@ -23,19 +24,12 @@ function first(span: Span, keys: readonly string[]): AttrValue | undefined {
 }
 
 export function httpStatus(span: Span): number | undefined {
-  return num(first(span, ['http.response.status_code', 'http.status_code']));
+  return num(first(span, HTTP_STATUS_KEYS));
 }
 
-/**
- * Status ERROR, or for data without a status: HTTP 5xx on any span, 4xx on CLIENT spans only
- * (a 404 answered by a server is the client's mistake, not the server's failure).
- */
+/** Failed, by the one definition (model/failure.ts) that ingest decided and stored with the span. */
 export function isError(span: Span): boolean {
-  if (span.statusCode === StatusCode.ERROR) return true;
-  if (span.statusCode === StatusCode.OK) return false;
-  const code = httpStatus(span);
-  if (code === undefined) return false;
-  return code >= 500 || (code >= 400 && span.kind === SpanKind.CLIENT);
+  return span.error;
 }
 
 export function isOutgoing(span: Span): boolean {

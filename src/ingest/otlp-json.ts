@@ -94,6 +94,7 @@ function span(s: Obj, resource: ResourceRecord, scope: ScopeRecord, out: SpanRec
     droppedLinksCount: uint32(s.droppedLinksCount ?? s.dropped_links_count, 'Span.droppedLinksCount'),
     statusCode: status ? enumCode(status.code, STATUS_CODES, 'Status.code') : 0,
     statusMessage: status ? str(status.message, 'Status.message') : '',
+    error: false,
     resource,
     scope,
   };

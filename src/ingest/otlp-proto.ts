@@ -154,6 +154,7 @@ function span(c: Ctx, end: number, resource: ResourceRecord, scope: ScopeRecord)
       droppedLinksCount: droppedLinks,
       statusCode,
       statusMessage,
+      error: false,
       resource,
       scope,
     },

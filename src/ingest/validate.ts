@@ -1,5 +1,7 @@
+import { HTTP_STATUS_KEYS, isFailure } from '../model/failure.js';
 import { isAllZeroHex } from '../model/ids.js';
-import type { SpanRecord } from '../model/span.js';
+import { StatusCode, type SpanRecord } from '../model/span.js';
+import { topLevelInt } from './attr-text.js';
 import type { Rejections } from './decoded.js';
 
 /**
@@ -21,7 +23,10 @@ export function spanProblem(span: SpanRecord): string {
   return '';
 }
 
-/** Keeps `span` in `out` if valid (normalising an all-zero parent to '' = root), else counts it. */
+/**
+ * Keeps `span` in `out` if valid (normalising an all-zero parent to '' = root, and deciding once whether it
+ * failed), else counts it.
+ */
 export function acceptSpan(span: SpanRecord, out: SpanRecord[], rejections: Rejections): void {
   const problem = spanProblem(span);
   if (problem !== '') {
@@ -29,7 +34,19 @@ export function acceptSpan(span: SpanRecord, out: SpanRecord[], rejections: Reje
     return;
   }
   if (span.parentSpanId.length !== 0 && isAllZeroHex(span.parentSpanId)) span.parentSpanId = '';
+  span.error = recordFailed(span);
   out.push(span);
+}
+
+/** model/failure.ts's rule on a decoded record; the HTTP status is read only when the status is UNSET. */
+export function recordFailed(span: Pick<SpanRecord, 'kind' | 'statusCode' | 'attributes'>): boolean {
+  if (span.statusCode !== StatusCode.UNSET) return isFailure(span.kind, span.statusCode, undefined);
+  let http: number | undefined;
+  for (const key of HTTP_STATUS_KEYS) {
+    http = topLevelInt(span.attributes, key);
+    if (http !== undefined) break;
+  }
+  return isFailure(span.kind, span.statusCode, http);
 }
 
 /** A span ID for a message: short enough to read, long enough to find. */

@@ -95,6 +95,8 @@ export interface SpanRecord {
   droppedLinksCount: number;
   statusCode: number;
   statusMessage: string;
+  /** Failed, by model/failure.ts (decided by ingest's acceptSpan; decoders leave it false). */
+  error: boolean;
   resource: ResourceRecord;
   scope: ScopeRecord;
 }
@@ -135,6 +137,8 @@ export interface Span {
   droppedLinksCount: number;
   statusCode: number;
   statusMessage: string;
+  /** Failed, by the one definition in model/failure.ts, as decided at ingest. */
+  error: boolean;
   resource: { attributes: Attributes; droppedAttributesCount: number };
   scope: { name: string; version: string; attributes: Attributes; droppedAttributesCount: number };
 }

@@ -36,15 +36,9 @@ const WINDOW = `WITH w AS (
   SELECT trace_id FROM traces INDEXED BY traces_start
   WHERE start_ns >= @start AND start_ns < @end ORDER BY start_ns DESC, trace_id DESC LIMIT @limit)`;
 
-/** semconv.isError in SQL: status ERROR; without a status, HTTP 5xx, or 4xx on a CLIENT span. */
-function errorExpr(a: string): string {
-  const code = `CAST(coalesce(nullif(json_extract(${a}.attributes, '$."http.response.status_code"'), ''),
-    nullif(json_extract(${a}.attributes, '$."http.status_code"'), '')) AS INTEGER)`;
-  return `CASE ${a}.status_code WHEN 2 THEN 1 WHEN 1 THEN 0 ELSE coalesce(${code} >= 500 OR (${code} >= 400 AND ${a}.kind = 3), 0) END`;
-}
 
 export const SERVICE_CALLS_SQL = `${WINDOW}
-SELECT p.service AS parent, c.service AS child, count(*) AS callCount, sum(${errorExpr('c')}) AS errorCount
+SELECT p.service AS parent, c.service AS child, count(*) AS callCount, sum(c.error) AS errorCount
 FROM w
 JOIN spans AS c INDEXED BY spans_trace_span ON c.trace_id = w.trace_id
 JOIN spans AS p INDEXED BY spans_trace_span ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
@@ -123,5 +117,5 @@ function toSpans(rows: unknown[]): Span[] {
   // Spans of different traces rarely share a parsed resource object, but within a window most do: share them.
   const resources = new Map<bigint, Span['resource']>();
   const scopes = new Map<bigint, Span['scope']>();
-  return (rows as SpanRowWithTrace[]).map((row) => toSpan(row[25], row as unknown as SpanRow, resources, scopes));
+  return (rows as SpanRowWithTrace[]).map((row) => toSpan(row[26], row as unknown as SpanRow, resources, scopes));
 }

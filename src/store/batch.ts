@@ -1,4 +1,4 @@
-import { StatusCode, type SpanRecord } from '../model/span.js';
+import type { SpanRecord } from '../model/span.js';
 import { DurationSketch } from './sketch.js';
 
 /**
@@ -69,7 +69,7 @@ export class BatchAggregates {
 
   add(rec: SpanRecord, durationNs: bigint): void {
     const service = rec.resource.serviceName;
-    const error = rec.statusCode === StatusCode.ERROR ? 1 : 0;
+    const error = rec.error ? 1 : 0;
     this.addTrace(rec, service, error);
 
     let svc = this.services.get(service);

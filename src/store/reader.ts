@@ -12,7 +12,7 @@ import { DurationSketch } from './sketch.js';
  */
 export const SPAN_COLUMNS = `s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind, s.service,
   s.start_ns, s.end_ns, s.attributes, s.dropped_attributes_count, s.events, s.dropped_events_count, s.links,
-  s.dropped_links_count, s.status_code, s.status_message,
+  s.dropped_links_count, s.status_code, s.status_message, s.error,
   s.resource_id, r.attributes AS resource_attributes, r.dropped_attributes_count AS resource_dropped,
   s.scope_id, sc.name AS scope_name, sc.version AS scope_version, sc.attributes AS scope_attributes,
   sc.dropped_attributes_count AS scope_dropped`;
@@ -48,6 +48,7 @@ type SpanRow = [
   droppedLinks: bigint,
   statusCode: bigint,
   statusMessage: string,
+  error: bigint,
   resourceId: bigint,
   resourceAttributes: string | null,
   resourceDropped: bigint | null,
@@ -181,7 +182,7 @@ export function toSpan(
   scopes: Map<bigint, Span['scope']>,
 ): Span {
   const [spanId, parentSpanId, traceState, flags, name, kind, service, startNs, endNs, attributes, droppedAttributes,
-    events, droppedEvents, links, droppedLinks, statusCode, statusMessage, resourceId, resourceAttributes,
+    events, droppedEvents, links, droppedLinks, statusCode, statusMessage, error, resourceId, resourceAttributes,
     resourceDropped, scopeId, scopeName, scopeVersion, scopeAttributes, scopeDropped] = row; // prettier-ignore
   let resource = resources.get(resourceId);
   if (!resource) {
@@ -213,6 +214,7 @@ export function toSpan(
     droppedLinksCount: Number(droppedLinks),
     statusCode: Number(statusCode),
     statusMessage,
+    error: error === 1n,
     resource,
     scope,
   };

@@ -15,10 +15,10 @@ import { ALPHA, DurationSketch } from './sketch.js';
 /**
  * Request statistics per service and operation. All time comes from the operations table the writer maintains
  * (one sketch per operation: instant). A window reads the spans of each service through spans_service_start
- * (service, start_ns, duration_ns), newest first, plus name/kind/status from the row, and sketches them here.
+ * (service, start_ns, duration_ns), newest first, plus name, kind and the error flag from the row, and sketches them here.
  */
 
-export const WINDOW_SPANS_SQL = `SELECT name, kind, status_code, duration_ns
+export const WINDOW_SPANS_SQL = `SELECT name, kind, error, duration_ns
 FROM spans INDEXED BY spans_service_start
 WHERE service = @service AND start_ns >= @start AND start_ns <= @end
 ORDER BY start_ns DESC
@@ -31,7 +31,6 @@ const SERVICES_BY_SIZE_SQL = 'SELECT name FROM services ORDER BY span_count, nam
 export const DEFAULT_WINDOW_CAP = 500_000;
 
 const GAMMA = (1 + ALPHA) / (1 - ALPHA);
-const STATUS_ERROR = 2;
 
 /** One operation's sketch and error count while aggregating. */
 interface Acc {
@@ -97,9 +96,9 @@ export class SqliteStatsReader implements StatsReader {
     const ops = new Map<string, Acc>();
     let read = 0;
     let capped = false;
-    type Row = [name: string, kind: number, status: number, durationNs: number];
+    type Row = [name: string, kind: number, error: number, durationNs: number];
     // One row past the limit tells "exactly the limit" from "more than the limit".
-    for (const [name, kind, status, durationNs] of this.windowSpans.iterate({ service, start, end, limit: limit + 1 }) as Iterable<Row>) {
+    for (const [name, kind, error, durationNs] of this.windowSpans.iterate({ service, start, end, limit: limit + 1 }) as Iterable<Row>) {
       if (read === limit) {
         capped = true;
         break;
@@ -112,7 +111,7 @@ export class SqliteStatsReader implements StatsReader {
         ops.set(key, acc);
       }
       acc.sketch.add(durationNs);
-      if (status === STATUS_ERROR) acc.errors++;
+      if (error === 1) acc.errors++;
     }
     return { ops: [...ops.values()], read, capped };
   }

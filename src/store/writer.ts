@@ -8,8 +8,8 @@ import { DurationSketch } from './sketch.js';
 const INSERT_SPAN = `INSERT OR IGNORE INTO spans (
   trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code,
   status_message, trace_state, flags, attributes, events, links, dropped_attributes_count,
-  dropped_events_count, dropped_links_count, resource_id, scope_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  dropped_events_count, dropped_links_count, resource_id, scope_id, error
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const TRACE_COLUMNS =
   'start_ns, end_ns, span_count, error_count, root_service, root_name, root_start_ns, has_root, services';
@@ -97,7 +97,7 @@ export class SqliteSpanWriter implements SpanWriter {
         r.traceId, r.spanId, r.parentSpanId, r.resource.serviceName, r.name, r.kind,
         r.startTimeUnixNano, r.endTimeUnixNano, duration, r.statusCode, r.statusMessage, r.traceState, r.flags,
         r.attributes, r.events, r.links, r.droppedAttributesCount, r.droppedEventsCount, r.droppedLinksCount,
-        this.ids.resourceId(r.resource), this.ids.scopeId(r.scope),
+        this.ids.resourceId(r.resource), this.ids.scopeId(r.scope), r.error ? 1 : 0,
       ); // prettier-ignore
       if (info.changes > 0) agg.add(r, duration);
     }

@@ -82,3 +82,28 @@ describe('migrate', () => {
     expect(() => listMigrations(migDir)).toThrow(/expected version 2/);
   });
 });
+
+describe('002: the stored error flag', () => {
+  it('decides the flag for spans written by 0.1 and recounts the summaries by it', () => {
+    const d = fresh();
+    const v1 = path.join(dir, 'v1');
+    fs.mkdirSync(v1);
+    fs.copyFileSync(path.join(migrationsDir(), '001-init.sql'), path.join(v1, '001-init.sql'));
+    migrate(d, v1);
+    const row = (spanId: string, kind: number, status: number, attrs: object) =>
+      d.prepare(`INSERT INTO spans VALUES ('t1', ?, '', 'svc', 'op', ?, 1, 2, 1, ?, '', '', 1, ?, '[]', '[]', 0, 0, 0, 1, 1)`)
+        .run(spanId, kind, status, JSON.stringify(attrs));
+    row('a', 2, 0, { 'http.response.status_code': 500 }); // 5xx without a status: failed
+    row('b', 3, 0, { 'http.status_code': 404 }); // client 4xx: failed
+    row('c', 2, 0, { 'http.response.status_code': 404 }); // server 4xx: not failed
+    row('d', 1, 2, {}); // status ERROR
+    row('e', 2, 1, { 'http.response.status_code': 500 }); // status OK wins
+    d.prepare(`INSERT INTO traces VALUES ('t1', 1, 2, 1, 5, 1, 'svc', 'op', 1, 1, '["svc"]')`).run();
+    d.prepare(`INSERT INTO services VALUES ('svc', 5, 1, 1)`).run();
+    migrate(d);
+    const flags = d.prepare('SELECT span_id, error FROM spans ORDER BY span_id').raw().all();
+    expect(flags).toEqual([['a', 1], ['b', 1], ['c', 0], ['d', 1], ['e', 0]]);
+    expect(d.prepare("SELECT error_count FROM traces WHERE trace_id = 't1'").pluck().get()).toBe(3);
+    expect(d.prepare("SELECT error_count FROM services WHERE name = 'svc'").pluck().get()).toBe(3);
+  });
+});

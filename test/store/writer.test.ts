@@ -40,6 +40,7 @@ function expected(r: SpanRecord): Span {
     droppedLinksCount: r.droppedLinksCount,
     statusCode: r.statusCode,
     statusMessage: r.statusMessage,
+    error: r.error,
     resource: { attributes: JSON.parse(r.resource.attributes), droppedAttributesCount: r.resource.droppedAttributesCount },
     scope: {
       name: r.scope.name,

@@ -60,7 +60,7 @@ export function spanDetails(
     kind: SPAN_KIND_NAMES[span.kind] ?? 'unspecified',
     status: STATUS_CODE_NAMES[span.statusCode] ?? 'unset',
     statusMessage: span.statusMessage,
-    error: span.statusCode === 2,
+    error: span.error,
     startIso: isoUtc(span.startTimeUnixNano),
     offset: `+${formatMs(nsMs(span.startTimeUnixNano - tree.startNs))}`,
     duration: formatMs(durMs),

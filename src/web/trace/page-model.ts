@@ -53,7 +53,7 @@ export function traceHeader(tree: TraceTree): TraceHeader {
   for (const n of tree.nodes.values()) {
     perService.set(n.span.service, (perService.get(n.span.service) ?? 0) + 1);
     if (n.depth + 1 > depth) depth = n.depth + 1;
-    if (n.span.statusCode === StatusCode.ERROR) errors++;
+    if (n.span.error) errors++;
   }
   return {
     traceId: root?.traceId ?? '',

@@ -159,7 +159,7 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   const width = Math.max(pct(s.endTimeUnixNano - s.startTimeUnixNano, ctx.axisNs), 0.15);
   // Duration text: inside a wide bar, else after it, or before it when the bar reaches the right edge.
   const labelPos = width > 25 ? 'inside' : left + width > 78 ? 'left' : 'right';
-  const error = s.statusCode === StatusCode.ERROR;
+  const error = s.error;
   const critical = ctx.critical.has(s.spanId);
   const match = ctx.matches.has(s.spanId);
   const selected = ctx.selected === s.spanId;
