@@ -95,6 +95,8 @@ function span(s: Obj, resource: ResourceRecord, scope: ScopeRecord, out: SpanRec
     statusCode: status ? enumCode(status.code, STATUS_CODES, 'Status.code') : 0,
     statusMessage: status ? str(status.message, 'Status.message') : '',
     error: false,
+    callee: '',
+    address: '',
     resource,
     scope,
   };

@@ -155,6 +155,8 @@ function span(c: Ctx, end: number, resource: ResourceRecord, scope: ScopeRecord)
       statusCode,
       statusMessage,
       error: false,
+      callee: '',
+      address: '',
       resource,
       scope,
     },

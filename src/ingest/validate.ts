@@ -1,7 +1,8 @@
 import { HTTP_STATUS_KEYS, isFailure } from '../model/failure.js';
 import { isAllZeroHex } from '../model/ids.js';
+import { textGetter, topLevelInt } from '../model/attr-text.js';
+import { callEndsOf } from '../model/semconv.js';
 import { StatusCode, type SpanRecord } from '../model/span.js';
-import { topLevelInt } from './attr-text.js';
 import type { Rejections } from './decoded.js';
 
 /**
@@ -35,6 +36,7 @@ export function acceptSpan(span: SpanRecord, out: SpanRecord[], rejections: Reje
   }
   if (span.parentSpanId.length !== 0 && isAllZeroHex(span.parentSpanId)) span.parentSpanId = '';
   span.error = recordFailed(span);
+  deriveEnds(span);
   out.push(span);
 }
 
@@ -47,6 +49,13 @@ export function recordFailed(span: Pick<SpanRecord, 'kind' | 'statusCode' | 'att
     if (http !== undefined) break;
   }
   return isFailure(span.kind, span.statusCode, http);
+}
+
+/** Whom an outgoing span called, and where an incoming span was reached: the ends of a call, for the stats. */
+export function deriveEnds(span: SpanRecord): void {
+  const ends = callEndsOf(span.kind, textGetter(span.attributes));
+  span.callee = ends.callee;
+  span.address = ends.address;
 }
 
 /** A span ID for a message: short enough to read, long enough to find. */

@@ -1,43 +1,71 @@
+import type { AttrGet } from './semconv.js';
+
 /**
- * Reading one top-level attribute straight from a span's attributes JSON text (as the decoders write it:
- * compact, keys quoted with JSON escapes), without parsing the whole object. Ingest uses it for the few
- * attributes it decides on per span; a hit inside a nested value is ruled out by the character before the key.
+ * Reading single top-level attributes straight from a span's attributes JSON text (as the decoders write it:
+ * compact, keys quoted with JSON escapes), without parsing the whole object: ingest decides a few things per
+ * span (failed? whom did it call?) and a full JSON.parse of every span would cost more than the decode.
+ * A hit inside a string or a nested value is ruled out by scanning the nesting up to it.
  */
 
-/** The number (or digits-only string) stored under `key` at the top level, else undefined. */
-export function topLevelInt(json: string, key: string): number | undefined {
+/** The string, number or boolean stored under `key` at the top level; undefined for anything else. */
+export function topLevelValue(json: string, key: string): string | number | boolean | undefined {
   const needle = `"${key}":`;
   let at = json.indexOf(needle);
   while (at > 0) {
     const before = json.charCodeAt(at - 1);
-    // '{' opens the top-level object (or a nested one: checked below), ',' follows a member.
-    if ((before === 0x7b || before === 0x2c) && depthAt(json, at) === 1) return intAt(json, at + needle.length);
+    if ((before === 0x7b || before === 0x2c) && depthAt(json, at) === 1) return valueAt(json, at + needle.length);
     at = json.indexOf(needle, at + needle.length);
   }
   return undefined;
 }
 
-function intAt(json: string, p: number): number | undefined {
-  const quoted = json.charCodeAt(p) === 0x22;
-  let i = quoted ? p + 1 : p;
-  const start = i;
-  while (i < json.length && json.charCodeAt(i) >= 0x30 && json.charCodeAt(i) <= 0x39) i++;
-  if (i === start || i - start > 15) return undefined;
-  const next = json.charCodeAt(i);
-  if (quoted ? next !== 0x22 : next !== 0x2c && next !== 0x7d) return undefined;
-  return Number(json.slice(start, i));
+/** An integer (or a digits-only string) under `key` at the top level. */
+export function topLevelInt(json: string, key: string): number | undefined {
+  const v = topLevelValue(json, key);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** An attribute getter over JSON text, for the semantic-convention readers in model/semconv.ts. */
+export function textGetter(json: string): AttrGet {
+  return (key) => topLevelValue(json, key);
+}
+
+function valueAt(json: string, p: number): string | number | boolean | undefined {
+  const c = json.charCodeAt(p);
+  if (c === 0x22) {
+    const end = stringEnd(json, p);
+    const raw = json.slice(p, end + 1);
+    return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+  }
+  if (json.startsWith('true', p)) return true;
+  if (json.startsWith('false', p)) return false;
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    let i = p + 1;
+    while (i < json.length && json.charCodeAt(i) !== 0x2c && json.charCodeAt(i) !== 0x7d) i++;
+    const n = Number(json.slice(p, i));
+    return Number.isNaN(n) ? undefined : n;
+  }
+  return undefined;
+}
+
+/** Index of the quote that closes the string opening at `p`. */
+function stringEnd(json: string, p: number): number {
+  for (let i = p + 1; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i;
+  }
+  return json.length - 1;
 }
 
 /** Object/array nesting at position `p`, skipping strings; 1 = directly inside the top-level object. */
 function depthAt(json: string, p: number): number {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < p; i++) {
     const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22) i = stringEnd(json, i);
     else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
   }

@@ -34,16 +34,25 @@ export interface TraceSummary {
   services: string[];
 }
 
+/** A service, all time: its requests are its entry spans (model/stats-ports.ts). */
 export interface ServiceSummary {
   name: string;
+  requests: number;
+  /** Failed requests. */
+  errors: number;
   spanCount: number;
+  errorSpanCount: number;
   traceCount: number;
-  errorCount: number;
 }
 
 export interface OperationSummary {
   name: string;
   kind: number;
+  role: 'entry' | 'call' | 'internal';
+  /** For calls: whom they called (the service answering at that address, else peer name or host:port). */
+  callee: string;
+  /** "GET /checkout", or for a call "GET → inventory". */
+  label: string;
   spanCount: number;
   errorCount: number;
   /** Span duration percentiles in nanoseconds (within 1 % relative error). */

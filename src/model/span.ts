@@ -97,6 +97,10 @@ export interface SpanRecord {
   statusMessage: string;
   /** Failed, by model/failure.ts (decided by ingest's acceptSpan; decoders leave it false). */
   error: boolean;
+  /** CLIENT/PRODUCER spans: whom they called (model/semconv.ts callTargetOf label), else ''. Set by acceptSpan. */
+  callee: string;
+  /** SERVER/CONSUMER spans: the `host:port` they were reached at (endpointKey), else ''. Set by acceptSpan. */
+  address: string;
   resource: ResourceRecord;
   scope: ScopeRecord;
 }

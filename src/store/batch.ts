@@ -1,5 +1,5 @@
 import type { SpanRecord } from '../model/span.js';
-import { DurationSketch } from './sketch.js';
+import { MinuteAggregates } from './minute-stats.js';
 
 /**
  * Per-batch aggregates of the spans a write actually inserted, so the summaries are upserted once per touched
@@ -21,22 +21,6 @@ export interface TraceAgg {
   errorCount: number;
   services: Set<string>;
   root: RootCandidate;
-}
-
-export interface ServiceAgg {
-  spanCount: number;
-  errorCount: number;
-  /** Traces this batch added to the service; filled in by the writer from trace_services inserts. */
-  traceCount: number;
-}
-
-export interface OperationAgg {
-  service: string;
-  name: string;
-  kind: number;
-  spanCount: number;
-  errorCount: number;
-  sketch: DurationSketch;
 }
 
 /** A stored trace summary, in the writer's terms. */
@@ -64,28 +48,22 @@ export function betterRoot(a: RootCandidate, b: RootCandidate): boolean {
 
 export class BatchAggregates {
   readonly traces = new Map<string, TraceAgg>();
-  readonly services = new Map<string, ServiceAgg>();
-  readonly operations = new Map<string, OperationAgg>();
+  readonly minutes = new MinuteAggregates();
 
   add(rec: SpanRecord, durationNs: bigint): void {
     const service = rec.resource.serviceName;
-    const error = rec.error ? 1 : 0;
-    this.addTrace(rec, service, error);
-
-    let svc = this.services.get(service);
-    if (!svc) this.services.set(service, (svc = { spanCount: 0, errorCount: 0, traceCount: 0 }));
-    svc.spanCount++;
-    svc.errorCount += error;
-
-    const key = `${service}\u0000${rec.name}\u0000${rec.kind}`;
-    let op = this.operations.get(key);
-    if (!op) {
-      op = { service, name: rec.name, kind: rec.kind, spanCount: 0, errorCount: 0, sketch: new DurationSketch() };
-      this.operations.set(key, op);
-    }
-    op.spanCount++;
-    op.errorCount += error;
-    op.sketch.add(Number(durationNs));
+    this.addTrace(rec, service, rec.error ? 1 : 0);
+    this.minutes.addSpan({
+      service,
+      name: rec.name,
+      kind: rec.kind,
+      parentSpanId: rec.parentSpanId,
+      error: rec.error,
+      startNs: rec.startTimeUnixNano,
+      durationNs,
+      callee: rec.callee,
+      address: rec.address,
+    });
   }
 
   private addTrace(rec: SpanRecord, service: string, error: number): void {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKFILLS } from './backfill.js';
 import type { Db } from './open.js';
 
 /**
@@ -44,8 +45,8 @@ export interface MigrateResult {
 }
 
 /**
- * Applies, in order and each in its own transaction, every migration newer than `PRAGMA user_version`, then
- * sets user_version to that migration's number. Forward only: a database newer than the code is refused.
+ * Applies, in order and each in its own transaction, every migration newer than `PRAGMA user_version` (its SQL,
+ * then its data step in backfill.ts if it has one), then sets user_version to that migration's number. Forward only: a database newer than the code is refused.
  */
 export function migrate(db: Db, dir: string = migrationsDir()): MigrateResult {
   const migrations = listMigrations(dir);
@@ -60,6 +61,7 @@ export function migrate(db: Db, dir: string = migrationsDir()): MigrateResult {
     const sql = fs.readFileSync(mig.file, 'utf8');
     db.transaction(() => {
       db.exec(sql);
+      BACKFILLS[mig.version]?.(db);
       // user_version lives in the database header, so it commits or rolls back with the migration.
       db.pragma(`user_version = ${mig.version}`);
     })();

@@ -4,7 +4,7 @@ import type { OperationSummary, ServiceSummary, TraceQuery, TraceSummary } from 
 import type { Attributes, EventJson, Span, SpanEvent, SpanLink, TraceId } from '../model/span.js';
 import type { Db } from './open.js';
 import { buildSearchSql } from './search-sql.js';
-import { DurationSketch } from './sketch.js';
+import { SqliteStatsReader } from './stats-reader.js';
 
 /**
  * The select list every span read uses (spans AS s, resources AS r, scopes AS sc), in the order `toSpan`
@@ -75,20 +75,15 @@ const MAX_CACHED_SEARCHES = 256;
 
 export class SqliteTraceReader implements TraceReader {
   private readonly getTraceStmt: Database.Statement;
-  private readonly servicesStmt: Database.Statement;
-  private readonly operationsStmt: Database.Statement;
+  private readonly stats: SqliteStatsReader;
   private readonly hasOperation: Database.Statement;
   private readonly searches = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Db) {
     this.getTraceStmt = db.prepare(GET_TRACE_SQL).safeIntegers(true).raw(true);
-    this.servicesStmt = db.prepare(
-      'SELECT name, span_count AS spanCount, trace_count AS traceCount, error_count AS errorCount FROM services ORDER BY name',
-    );
-    this.hasOperation = db.prepare('SELECT 1 FROM operations WHERE service = ? AND name = ? LIMIT 1').pluck();
-    this.operationsStmt = db.prepare(
-      'SELECT name, kind, span_count, error_count, sketch FROM operations WHERE service = ? ORDER BY name, kind',
-    );
+    this.stats = new SqliteStatsReader(db);
+    // The primary key of op_minutes starts (service, name): one index probe.
+    this.hasOperation = db.prepare('SELECT 1 FROM op_minutes WHERE service = ? AND name = ? LIMIT 1').pluck();
   }
 
   getTrace(id: TraceId): Span[] {
@@ -122,23 +117,11 @@ export class SqliteTraceReader implements TraceReader {
   }
 
   services(): ServiceSummary[] {
-    return this.servicesStmt.all() as ServiceSummary[];
+    return this.stats.services();
   }
 
   operations(service: string): OperationSummary[] {
-    type Row = { name: string; kind: number; span_count: number; error_count: number; sketch: Uint8Array };
-    return (this.operationsStmt.all(service) as Row[]).map((row) => {
-      const [p50, p95, p99] = DurationSketch.decode(row.sketch).quantiles([0.5, 0.95, 0.99]);
-      return {
-        name: row.name,
-        kind: row.kind,
-        spanCount: row.span_count,
-        errorCount: row.error_count,
-        p50Ns: Math.round(p50),
-        p95Ns: Math.round(p95),
-        p99Ns: Math.round(p99),
-      };
-    });
+    return this.stats.operations(service);
   }
 }
 

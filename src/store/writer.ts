@@ -3,7 +3,7 @@ import type { SpanRecord } from '../model/span.js';
 import { BatchAggregates, mergeTrace, spanDuration, type TraceAgg, type TraceSummaryState } from './batch.js';
 import { DimensionIds } from './dimensions.js';
 import type { Db } from './open.js';
-import { DurationSketch } from './sketch.js';
+import { MinuteStatsWriter } from './minute-stats.js';
 
 const INSERT_SPAN = `INSERT OR IGNORE INTO spans (
   trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code,
@@ -41,17 +41,6 @@ function prepareStatements(db: Db) {
       'INSERT OR IGNORE INTO trace_services (trace_id, service, start_ns, duration_ns) VALUES (?, ?, ?, ?)',
     ),
     updateTraceServices: db.prepare('UPDATE trace_services SET start_ns = ?, duration_ns = ? WHERE trace_id = ?'),
-    upsertService: db.prepare(
-      `INSERT INTO services (name, span_count, trace_count, error_count) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET span_count = span_count + excluded.span_count,
-         trace_count = trace_count + excluded.trace_count, error_count = error_count + excluded.error_count`,
-    ),
-    getSketch: db.prepare('SELECT sketch FROM operations WHERE service = ? AND name = ? AND kind = ?').pluck(),
-    upsertOperation: db.prepare(
-      `INSERT INTO operations (service, name, kind, span_count, error_count, sketch) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (service, name, kind) DO UPDATE SET span_count = span_count + excluded.span_count,
-         error_count = error_count + excluded.error_count, sketch = excluded.sketch`,
-    ),
   };
 }
 
@@ -63,18 +52,20 @@ export interface WriterOptions {
 }
 
 /**
- * Writes spans and keeps the summaries (traces, trace_services, services, operations) in step, all in one
+ * Writes spans and keeps the summaries (traces, trace_services and the per-minute stats) in step, all in one
  * transaction per call: the caller group-commits many requests' spans at once. `INSERT OR IGNORE` on
  * (trace_id, span_id) makes retried exports harmless, and only rows actually inserted reach the summaries.
  */
 export class SqliteSpanWriter implements SpanWriter {
   private readonly st: Statements;
   private readonly ids: DimensionIds;
+  private readonly minutes: MinuteStatsWriter;
   private readonly tx: (spans: readonly SpanRecord[]) => void;
 
   constructor(db: Db, options: WriterOptions = {}) {
     this.st = prepareStatements(db);
     this.ids = new DimensionIds(db, options.idCacheSize);
+    this.minutes = new MinuteStatsWriter(db);
     this.tx = db.transaction((spans: readonly SpanRecord[]) => this.write(spans));
   }
 
@@ -102,8 +93,7 @@ export class SqliteSpanWriter implements SpanWriter {
       if (info.changes > 0) agg.add(r, duration);
     }
     for (const [traceId, t] of agg.traces) this.flushTrace(agg, traceId, t);
-    this.flushServices(agg);
-    this.flushOperations(agg);
+    this.minutes.flush(agg.minutes);
   }
 
   /** One read and one write of the trace's summary, plus its trace_services rows when they change. */
@@ -124,23 +114,7 @@ export class SqliteSpanWriter implements SpanWriter {
     }
     for (const service of newServices) {
       const added = this.st.insertTraceService.run(traceId, service, m.startNs, duration).changes;
-      const svc = agg.services.get(service);
-      if (svc) svc.traceCount += added;
-    }
-  }
-
-  private flushServices(agg: BatchAggregates): void {
-    for (const [name, s] of agg.services) this.st.upsertService.run(name, s.spanCount, s.traceCount, s.errorCount);
-  }
-
-  /** Sketches merge in JS: read the stored one, add the batch's, write it back once per operation. */
-  private flushOperations(agg: BatchAggregates): void {
-    for (const op of agg.operations.values()) {
-      const stored = this.st.getSketch.get(op.service, op.name, op.kind) as Uint8Array | undefined;
-      const sketch = op.sketch;
-      if (stored) sketch.merge(DurationSketch.decode(stored));
-      const bytes = sketch.encode();
-      this.st.upsertOperation.run(op.service, op.name, op.kind, op.spanCount, op.errorCount, bytes);
+      agg.minutes.addTraces(service, m.startNs, added);
     }
   }
 }

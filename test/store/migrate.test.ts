@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fillMinuteStats } from '../../src/store/backfill.js';
 import { listMigrations, migrate, migrationsDir, SchemaVersionError } from '../../src/store/migrate.js';
+import { SqliteSpanWriter } from '../../src/store/writer.js';
+import { BASE_NS, makeRecord, makeResource, MS, spanId, traceId } from '../fixtures/store-records.js';
 import { checkpoint, openDatabase, type Db } from '../../src/store/open.js';
 
 let dir: string;
@@ -51,7 +54,7 @@ describe('migrate', () => {
     expect(d.pragma('user_version', { simple: true })).toBe(count);
     expect(migrate(d)).toEqual({ from: count, to: count });
     const tables = d.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['operations', 'resources', 'scopes', 'services', 'spans', 'trace_services', 'traces']);
+    expect(tables).toEqual(['endpoints', 'op_minutes', 'resources', 'scopes', 'service_minutes', 'spans', 'trace_services', 'traces']);
   });
 
   it('refuses a database written by a newer version', () => {
@@ -100,10 +103,55 @@ describe('002: the stored error flag', () => {
     row('e', 2, 1, { 'http.response.status_code': 500 }); // status OK wins
     d.prepare(`INSERT INTO traces VALUES ('t1', 1, 2, 1, 5, 1, 'svc', 'op', 1, 1, '["svc"]')`).run();
     d.prepare(`INSERT INTO services VALUES ('svc', 5, 1, 1)`).run();
-    migrate(d);
+    const v2 = path.join(dir, 'v2');
+    fs.mkdirSync(v2);
+    for (const f of ['001-init.sql', '002-error-flag.sql']) fs.copyFileSync(path.join(migrationsDir(), f), path.join(v2, f));
+    migrate(d, v2);
     const flags = d.prepare('SELECT span_id, error FROM spans ORDER BY span_id').raw().all();
     expect(flags).toEqual([['a', 1], ['b', 1], ['c', 0], ['d', 1], ['e', 0]]);
     expect(d.prepare("SELECT error_count FROM traces WHERE trace_id = 't1'").pluck().get()).toBe(3);
     expect(d.prepare("SELECT error_count FROM services WHERE name = 'svc'").pluck().get()).toBe(3);
+  });
+});
+
+describe('003: per-minute stats', () => {
+  it('fills the stats of spans already stored exactly as the writer keeps them', () => {
+    const d = fresh();
+    migrate(d);
+    const records = [
+      makeRecord({ spanId: spanId(1), name: 'GET /a', kind: 2, attributes: '{"server.address":"localhost","server.port":8080}' }),
+      makeRecord({ spanId: spanId(2), parentSpanId: spanId(1), name: 'GET', kind: 3, attributes: '{"server.address":"127.0.0.1","server.port":9090,"http.response.status_code":503}' }),
+      makeRecord({ spanId: spanId(3), parentSpanId: spanId(2), name: 'GET /b', kind: 2, resource: makeResource('b'), attributes: '{"server.address":"localhost","server.port":9090}' }),
+      makeRecord({ traceId: traceId(2), spanId: spanId(4), name: 'job', kind: 1, startTimeUnixNano: BASE_NS + 120_000n * MS, endTimeUnixNano: BASE_NS + 121_000n * MS }),
+    ];
+    new SqliteSpanWriter(d).writeSpans(records);
+    const dump = () => ['op_minutes', 'service_minutes', 'endpoints'].map((t) => d.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all());
+    const written = dump();
+    expect(written[0]).toHaveLength(4);
+    d.exec('DELETE FROM op_minutes; DELETE FROM service_minutes; DELETE FROM endpoints');
+    fillMinuteStats(d);
+    expect(dump()).toEqual(written);
+  });
+
+  it('migrates a 0.1 database: every span and summary kept, the stats built from them', () => {
+    const d = fresh();
+    const v1 = path.join(dir, 'v1');
+    fs.mkdirSync(v1);
+    fs.copyFileSync(path.join(migrationsDir(), '001-init.sql'), path.join(v1, '001-init.sql'));
+    migrate(d, v1);
+    d.exec(`INSERT INTO resources VALUES (1, 'shop', '{"service.name":"shop"}', 0);
+      INSERT INTO scopes VALUES (1, 'http', '1', '{}', 0);
+      INSERT INTO spans VALUES ('t1', 's1', '', 'shop', 'GET /', 2, 60000000000, 60005000000, 5000000, 0, '', '', 1,
+        '{"http.response.status_code":500}', '[]', '[]', 0, 0, 0, 1, 1);
+      INSERT INTO spans VALUES ('t1', 's2', 's1', 'shop', 'GET', 3, 60001000000, 60002000000, 1000000, 0, '', '', 1,
+        '{"server.address":"pay","server.port":80}', '[]', '[]', 0, 0, 0, 1, 1);
+      INSERT INTO traces VALUES ('t1', 60000000000, 60005000000, 5000000, 2, 0, 'shop', 'GET /', 60000000000, 1, '["shop"]');
+      INSERT INTO trace_services VALUES ('t1', 'shop', 60000000000, 5000000);`);
+    migrate(d);
+    expect(d.prepare('SELECT count(*) FROM spans').pluck().get()).toBe(2);
+    expect(d.prepare("SELECT span_count, error_count, root_name FROM traces WHERE trace_id = 't1'").raw().get()).toEqual([2, 1, 'GET /']);
+    const ops = d.prepare('SELECT name, kind, role, callee, minute, spans, errors FROM op_minutes ORDER BY role').raw().all();
+    expect(ops).toEqual([['GET /', 2, 0, '', 1, 1, 1], ['GET', 3, 1, 'pay:80', 1, 1, 0]]);
+    expect(d.prepare('SELECT service, minute, traces FROM service_minutes').raw().all()).toEqual([['shop', 1, 1]]);
   });
 });

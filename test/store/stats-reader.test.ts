@@ -1,36 +1,50 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_BUCKET_BOUNDS_NS } from '../../src/model/stats-ports.js';
 import type { SpanRecord } from '../../src/model/span.js';
+import { NS_PER_MINUTE } from '../../src/store/minute-stats.js';
 import { SqliteStatsReader } from '../../src/store/stats-reader.js';
 import { SqliteSpanWriter } from '../../src/store/writer.js';
 import { tempDb } from '../fixtures/store-db.js';
 import { BASE_NS, makeRecord, makeResource, MS, spanId, traceId } from '../fixtures/store-records.js';
 
 /**
- * api: 100 spans "GET /items" one second apart, 1..100 ms long, every 10th an error; 10 spans "POST /items"
- * of 200 ms in the last 10 s. db: 5 spans "SELECT" of 500 µs at the start.
+ * api serves 100 `GET /items` one second apart, 1..100 ms long, every 10th failing (its SERVER span and the
+ * request-handler span under it both carry the error, as with Express); each makes one call to
+ * 127.0.0.1:5432, answered by db's `query` SERVER span reached at localhost:5432. 10 `POST /items` of 200 ms in
+ * the last 10 s. cron runs one root INTERNAL job. BASE_NS is 20 s into a minute: spans of the first 40 s fall in
+ * that minute, the rest in the next.
  */
 let store: ReturnType<typeof tempDb>;
 const API = makeResource('api');
 const DB = makeResource('db');
+const CRON = makeResource('cron');
+let nextSpan = 1;
 
 function records(): SpanRecord[] {
   const out: SpanRecord[] = [];
-  const span = (n: number, resource: typeof API, name: string, startMs: number, durMs: number, error = false) => {
+  const add = (trace: number, parent: string, resource: typeof API, name: string, kind: number, startMs: number, durMs: number,
+    error: boolean, attrs: object = {}): string => {
     const start = BASE_NS + BigInt(startMs) * MS;
-    out.push(makeRecord({ traceId: traceId(n), spanId: spanId(n), resource, name, startTimeUnixNano: start,
-      endTimeUnixNano: start + BigInt(Math.round(durMs * 1e6)), statusCode: error ? 2 : 0 }));
-  };
-  for (let i = 0; i < 100; i++) span(1 + i, API, 'GET /items', i * 1000, i + 1, i % 10 === 9);
-  for (let i = 0; i < 10; i++) span(200 + i, API, 'POST /items', 90_000 + i * 1000, 200);
-  for (let i = 0; i < 5; i++) span(300 + i, DB, 'SELECT', i * 1000, 0.5);
+    const id = spanId(nextSpan++);
+    out.push(makeRecord({ traceId: traceId(trace), spanId: id, parentSpanId: parent, resource, name, kind, startTimeUnixNano: start,
+      endTimeUnixNano: start + BigInt(Math.round(durMs * 1e6)), statusCode: error ? 2 : 0, attributes: JSON.stringify(attrs) }));
+    return id;
+  }; // prettier-ignore
+  for (let i = 0; i < 100; i++) {
+    const failed = i % 10 === 9;
+    const root = add(1 + i, '', API, 'GET /items', 2, i * 1000, i + 1, failed);
+    const handler = add(1 + i, root, API, 'request handler - /items', 1, i * 1000, i + 0.5, failed);
+    const call = add(1 + i, handler, API, 'GET', 3, i * 1000, 0.5, false, { 'server.address': '127.0.0.1', 'server.port': 5432 });
+    add(1 + i, call, DB, 'query', 2, i * 1000, 0.4, false, { 'server.address': 'localhost', 'server.port': 5432 });
+  }
+  for (let i = 0; i < 10; i++) add(200 + i, '', API, 'POST /items', 2, 90_000 + i * 1000, 200, false);
+  add(300, '', CRON, 'nightly job', 1, 0, 2000, false);
   return out;
 }
 
 beforeAll(() => {
   store = tempDb();
   new SqliteSpanWriter(store.db).writeSpans(records());
-  store.db.exec('ANALYZE');
 });
 afterAll(() => store.close());
 
@@ -38,45 +52,59 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const at = (ms: number) => BASE_NS + BigInt(ms) * MS;
 
 describe('SqliteStatsReader', () => {
-  it('all time: every service and operation from the maintained sketches', () => {
-    const { services, spansRead } = new SqliteStatsReader(store.db).serviceStats();
-    expect(spansRead).toBe(0);
-    expect(services.map((s) => [s.name, s.requests, s.errors])).toEqual([['api', 110, 10], ['db', 5, 0]]);
-    const get = services[0].operations.find((o) => o.name === 'GET /items')!;
-    expect(get).toMatchObject({ requests: 100, errors: 10, kind: 2 });
+  it('counts requests as entry spans and errors as failed requests, once each', () => {
+    const services = new SqliteStatsReader(store.db).serviceStats();
+    const row = (name: string) => services.find((s) => s.name === name)!;
+    expect(services.map((s) => s.name)).toEqual(['api', 'cron', 'db']);
+    expect(row('api')).toMatchObject({ count: 110, errors: 10, spanCount: 310, errorSpanCount: 20, traceCount: 110 });
+    expect(row('db')).toMatchObject({ count: 100, errors: 0, traceCount: 100 });
+    expect(row('cron')).toMatchObject({ count: 1, errors: 0 }); // a root INTERNAL span is a request too
+  });
+
+  it('lists operations by role, with calls named by the service that answers at their address', () => {
+    const api = new SqliteStatsReader(store.db).serviceStats().find((s) => s.name === 'api')!;
+    expect(api.operations.map((o) => [o.role, o.label, o.count, o.errors])).toEqual([
+      ['entry', 'GET /items', 100, 10],
+      ['entry', 'POST /items', 10, 0],
+      ['call', 'GET → db', 100, 0],
+      ['internal', 'request handler - /items', 100, 10],
+    ]);
+    const get = api.operations[0];
     expect(get.p50Ns / 1e6).toBeCloseTo(50, -0.5);
     expect(get.p99Ns / 1e6).toBeCloseTo(99, -0.5);
     expect(sum(get.histogram)).toBe(100);
     expect(get.histogram).toHaveLength(LATENCY_BUCKET_BOUNDS_NS.length + 1);
-    // 500 µs falls in (316 µs, 1 ms]: the third bucket.
-    expect(services[1].histogram[2]).toBe(5);
+    expect(api.operations[2]).toMatchObject({ kind: 3, callee: 'db', name: 'GET' });
   });
 
-  it('a window: only spans starting in it, aggregated the same way', () => {
-    const { services, spansRead } = new SqliteStatsReader(store.db).serviceStats({ startNs: at(50_000), endNs: at(99_000) });
-    expect(services.map((s) => s.name)).toEqual(['api']); // db has nothing in the window: left out
-    expect(spansRead).toBe(60);
-    const [api] = services;
-    expect(api).toMatchObject({ requests: 60, errors: 5, capped: false });
-    expect(api.operations.map((o) => [o.name, o.requests])).toEqual([['GET /items', 50], ['POST /items', 10]]);
+  it('a window sums the minutes it touches', () => {
+    const firstMinuteEnds = ((BASE_NS / NS_PER_MINUTE) + 1n) * NS_PER_MINUTE;
+    expect(firstMinuteEnds - BASE_NS).toBe(40_000n * MS);
+    const services = new SqliteStatsReader(store.db).serviceStats({ startNs: at(50_000), endNs: at(99_000) });
+    expect(services.map((s) => s.name)).toEqual(['api', 'db']); // cron's job started in the first minute
+    const [api, db] = services;
+    // The second minute holds GET 40..99 (errors at 49, 59, …, 99) and every POST.
+    expect(api).toMatchObject({ count: 70, errors: 6, traceCount: 70 });
+    expect(api.operations.map((o) => [o.label, o.count])).toEqual([
+      ['GET /items', 60], ['POST /items', 10], ['GET → db', 60], ['request handler - /items', 60],
+    ]);
     expect(api.p99Ns / 1e6).toBeCloseTo(200, -1);
+    expect(db.count).toBe(60);
   });
 
-  it('caps the spans read per service, newest first, and says so', () => {
-    const { services, spansRead, capPerService } = new SqliteStatsReader(store.db, 20).serviceStats({ startNs: 0n, endNs: at(1e9) });
-    expect(capPerService).toBe(10);
-    const db = services.find((s) => s.name === 'db')!;
-    const api = services.find((s) => s.name === 'api')!;
-    // db (smallest) goes first and uses 5 of its 10; api gets the remaining 15: the newest (from 92 s on, where
-    // a GET and a POST start each second), so about half are the late POSTs.
-    expect([db.requests, db.capped]).toEqual([5, false]);
-    expect([api.requests, api.capped]).toEqual([15, true]);
-    expect(api.operations.find((o) => o.name === 'POST /items')?.requests).toBeGreaterThanOrEqual(7);
-    expect(spansRead).toBe(20);
-  });
-
-  it('reads a window through spans_service_start, newest first, without a scan or a sort', () => {
+  it('reads a window through op_minutes_minute, without a scan of spans', () => {
     const plan = new SqliteStatsReader(store.db).explain();
-    expect(plan).toEqual(['SEARCH spans USING INDEX spans_service_start (service=? AND start_ns>? AND start_ns<?)']);
+    expect(plan).toEqual(['SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)']);
+  });
+
+  it('summarises services and operations for the API without a window', () => {
+    const reader = new SqliteStatsReader(store.db);
+    expect(reader.services().find((s) => s.name === 'api')).toEqual({
+      name: 'api', requests: 110, errors: 10, spanCount: 310, errorSpanCount: 20, traceCount: 110,
+    });
+    const ops = reader.operations('api');
+    expect(ops.map((o) => [o.role, o.label, o.spanCount])).toEqual([
+      ['entry', 'GET /items', 100], ['entry', 'POST /items', 10], ['call', 'GET → db', 100], ['internal', 'request handler - /items', 100],
+    ]);
   });
 });

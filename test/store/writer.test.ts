@@ -121,8 +121,8 @@ describe('SqliteSpanWriter + getTrace', () => {
     expect(snapshot()).toEqual(before);
     expect(before.stats.spans).toBe(3);
     expect(before.services).toEqual([
-      { name: 'checkout', spanCount: 2, traceCount: 2, errorCount: 1 },
-      { name: 'db', spanCount: 1, traceCount: 1, errorCount: 1 },
+      { name: 'checkout', requests: 2, errors: 1, spanCount: 2, errorSpanCount: 1, traceCount: 2 },
+      { name: 'db', requests: 1, errors: 1, spanCount: 1, errorSpanCount: 1, traceCount: 1 },
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('SqliteSpanWriter + getTrace', () => {
     const span = makeRecord({ statusCode: 2 });
     writer.writeSpans([span, { ...span }, span]);
     expect(storeStats(store.db).spans).toBe(1);
-    expect(reader.services()).toEqual([{ name: 'checkout', spanCount: 1, traceCount: 1, errorCount: 1 }]);
+    expect(reader.services()).toEqual([{ name: 'checkout', requests: 1, errors: 1, spanCount: 1, errorSpanCount: 1, traceCount: 1 }]);
     expect(reader.operations('checkout')[0]).toMatchObject({ spanCount: 1, errorCount: 1 });
   });
 
@@ -224,8 +224,8 @@ describe('trace summaries', () => {
       makeRecord({ traceId: traceId(2), spanId: spanId(4), resource: makeResource('db'), statusCode: 1 }),
     ]);
     expect(reader.services()).toEqual([
-      { name: 'checkout', spanCount: 1, traceCount: 1, errorCount: 1 },
-      { name: 'db', spanCount: 3, traceCount: 2, errorCount: 1 },
+      { name: 'checkout', requests: 1, errors: 1, spanCount: 1, errorSpanCount: 1, traceCount: 1 },
+      { name: 'db', requests: 3, errors: 1, spanCount: 3, errorSpanCount: 1, traceCount: 2 },
     ]);
     const [t1] = reader.findTraces({ errorOnly: true, attrs: [], limit: 10 });
     expect(t1).toMatchObject({ traceId: traceId(1), spanCount: 3, errorCount: 2 });

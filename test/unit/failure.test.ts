@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topLevelInt } from '../../src/ingest/attr-text.js';
+import { topLevelInt } from '../../src/model/attr-text.js';
 import { recordFailed } from '../../src/ingest/validate.js';
 import { isFailure, spanFailed } from '../../src/model/failure.js';
 import { SpanKind, StatusCode } from '../../src/model/span.js';

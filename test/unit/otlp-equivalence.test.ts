@@ -1,3 +1,4 @@
+import { expectedEnds } from '../fixtures/sdk-spans.js';
 import { spanFailed } from '../../src/model/failure.js';
 import type { Attributes } from '../../src/model/span.js';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +109,7 @@ function expected(resources: TResource[]) {
         links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attributes: expectedAttrs(l.attrs), droppedAttributesCount: l.dropped, flags: l.flags })),
         droppedLinksCount: s.droppedLinks, statusCode: s.statusCode, statusMessage: s.statusMessage,
         error: spanFailed({ kind: s.kind, statusCode: s.statusCode, attributes: expectedAttrs(s.attrs) as Attributes }),
+        ...expectedEnds(s.kind, expectedAttrs(s.attrs) as Attributes),
         resource: { serviceName: typeof service === 'string' ? service : 'unknown_service', attributes: resourceAttrs, droppedAttributesCount: res.dropped },
         scope: { name: sc.name, version: sc.version, attributes: expectedAttrs(sc.attrs), droppedAttributesCount: sc.dropped },
       })),
