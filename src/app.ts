@@ -4,15 +4,13 @@ import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
-import type { AnalysisReader } from './model/analysis-ports.js';
-import type { SpanSink, TraceReader } from './model/ports.js';
-import type { StatsReader } from './model/stats-ports.js';
+import type { SpanSink } from './model/ports.js';
+import type { QueryService } from './query/index.js';
 import { webRoutes } from './web/routes.js';
 
 export interface AppDeps {
-  reader: TraceReader;
-  analysis: AnalysisReader;
-  stats: StatsReader;
+  /** Every read the API and the pages make (server.ts builds it from the store's readers). */
+  query: QueryService;
   sink: SpanSink;
   config: Pick<Config, 'corsOrigins'>;
   /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
@@ -30,10 +28,11 @@ function fastify(deps: AppDeps): FastifyInstance {
 /** The UI port: the web UI and the REST API, plus OTLP/HTTP so one port is enough for a browser app. */
 export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
-  await app.register(apiRoutes, { prefix: '/api', reader: deps.reader });
-  await app.register(analysisRoutes, { prefix: '/api', reader: deps.reader, analysis: deps.analysis, now: deps.now });
-  await app.register(statsRoutes, { prefix: '/api', stats: deps.stats, now: deps.now });
-  await app.register(webRoutes, { reader: deps.reader, analysis: deps.analysis, stats: deps.stats, otlpEndpoint: deps.otlpEndpoint, now: deps.now });
+  const { query, now } = deps;
+  await app.register(apiRoutes, { prefix: '/api', query });
+  await app.register(analysisRoutes, { prefix: '/api', query, now });
+  await app.register(statsRoutes, { prefix: '/api', query, now });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

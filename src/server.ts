@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp } from './app.js';
 import type { Config } from './config.js';
 import { GroupCommitWriter } from './ingest/pipeline.js';
+import { createQueryService } from './query/index.js';
 import { SqliteAnalysisReader } from './store/analysis-reader.js';
 import { migrate } from './store/migrate.js';
 import { checkpoint, openDatabase } from './store/open.js';
@@ -44,15 +45,15 @@ export async function startTracelite(
   const timer = setInterval(() => checkpoint(db), CHECKPOINT_EVERY_MS);
   timer.unref();
   const urls = { ui: '', otlp: '' };
+  const now = opts.now ?? Date.now;
+  const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
-    reader,
-    analysis: new SqliteAnalysisReader(db),
-    stats: new SqliteStatsReader(db),
+    query,
     sink: pipeline,
     config,
     logLevel: opts.logLevel ?? 'silent',
     otlpEndpoint: () => urls.otlp || `http://${config.host}:${config.otlpHttpPort}`,
-    now: opts.now ?? Date.now,
+    now,
   };
   const otlp = await buildOtlpApp(deps);
   const ui = await buildUiApp(deps);

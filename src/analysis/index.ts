@@ -4,19 +4,18 @@ import { findFanOuts } from './fanout.js';
 import { findPropagationProblems } from './propagation.js';
 import { findRootCause } from './rootcause.js';
 import { timeAnalysis } from './time.js';
-import { buildTree } from './tree.js';
-import type { BrokenLink, ChainResult, Propagation, ServiceTime, TraceAnalysis, Warning } from './types.js';
+import type { BrokenLink, ChainResult, Propagation, ServiceTime, TraceAnalysis, TraceTree, Warning } from './types.js';
 
 /**
- * Everything GET /api/traces/{id}/analysis answers, from one trace's spans and the root spans of the traces
- * around it (for broken-propagation matching).
+ * Everything GET /api/traces/{id}/analysis answers, from one trace's tree (`buildTree(spans)`, built once by
+ * the caller, who usually renders it too) and the root spans of the traces around it (for broken-propagation
+ * matching).
  */
-export function analyzeTrace(spans: readonly Span[], candidates: readonly Span[]): TraceAnalysis {
-  const tree = buildTree(spans);
+export function analyzeTrace(tree: TraceTree, candidates: readonly Span[]): TraceAnalysis {
   const { durationMs, timeByService, selfTimeMs, criticalPath } = timeAnalysis(tree);
   const propagation = findPropagationProblems(tree, candidates);
   return {
-    traceId: tree.spans[0]?.traceId ?? spans[0]?.traceId ?? '',
+    traceId: tree.spans[0]?.traceId ?? '',
     durationMs,
     timeByService: namedByBrokenLinks(timeByService, propagation.brokenLinks),
     selfTimeMs,
@@ -29,8 +28,7 @@ export function analyzeTrace(spans: readonly Span[], candidates: readonly Span[]
 }
 
 /** Does the trace pass through `expect` in order? Broken links explain where it stops. */
-export function traceChain(spans: readonly Span[], candidates: readonly Span[], expect: string[]): ChainResult {
-  const tree = buildTree(spans);
+export function traceChain(tree: TraceTree, candidates: readonly Span[], expect: string[]): ChainResult {
   return checkChain(tree, expect, findPropagationProblems(tree, candidates).brokenLinks);
 }
 

@@ -1,23 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import {
-  InvalidInputError,
-  NotFoundError,
-  OverloadedError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-} from '../model/errors.js';
+import { httpStatusOf, OverloadedError } from '../model/errors.js';
 
-/** The one place where error types become HTTP statuses for the JSON API: `{ "error": message }`. */
-export function httpStatusOf(err: unknown): number {
-  if (err instanceof InvalidInputError) return 400;
-  if (err instanceof NotFoundError) return 404;
-  if (err instanceof PayloadTooLargeError) return 413;
-  if (err instanceof UnsupportedMediaTypeError) return 415;
-  if (err instanceof OverloadedError) return 503;
-  const code = (err as FastifyError).statusCode;
-  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
-}
-
+/** The JSON API's errors: `{ "error": message }` with the status `httpStatusOf` (model/errors.ts) gives. */
 export function jsonErrors(app: FastifyInstance): void {
   jsonErrorHandler(app);
   app.setNotFoundHandler((req, reply) => {

@@ -1,18 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { InvalidInputError, NotFoundError } from '../model/errors.js';
+import { NotFoundError } from '../model/errors.js';
 import { parseTraceId } from '../model/ids.js';
-import type { TraceReader } from '../model/ports.js';
-import type { TraceQuery } from '../model/query.js';
+import type { QueryService } from '../query/index.js';
+import { encodeCursor } from '../query/params.js';
+import { parseTraceQuery, type RawTraceQuery } from '../query/search.js';
 import { jsonErrors } from './errors.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  parseAttr,
-  parseBool,
-  parseDuration,
-  parseLimit,
-  parseTime,
-} from './params.js';
 import { operationJson, spanJson, traceSummaryJson } from './views.js';
 
 const str = { type: 'string' } as const;
@@ -36,31 +28,24 @@ const searchSchema = {
   },
 } as const;
 
-type SearchParams = {
-  [K in keyof (typeof searchSchema)['querystring']['properties']]?: K extends 'attr' | 'alsoService' ? string[] : string;
-};
-
 /** The native JSON API on the UI port, registered under the /api prefix. */
-export async function apiRoutes(app: FastifyInstance, opts: { reader: TraceReader }): Promise<void> {
-  const { reader } = opts;
+export async function apiRoutes(app: FastifyInstance, opts: { query: QueryService }): Promise<void> {
+  const { query } = opts;
   jsonErrors(app);
 
-  app.get('/services', { schema: {} }, async () => ({ services: reader.services() }));
+  app.get('/services', { schema: {} }, async () => ({ services: query.services() }));
 
   app.get<{ Params: { service: string } }>(
     '/services/:service/operations',
     { schema: { params: { type: 'object', properties: { service: str }, required: ['service'] } } },
-    async (req) => ({ operations: reader.operations(req.params.service).map(operationJson) }),
+    async (req) => ({ operations: query.operations(req.params.service).map(operationJson) }),
   );
 
-  app.get<{ Querystring: SearchParams }>('/traces', { schema: searchSchema }, async (req) => {
-    const q = toTraceQuery(req.query);
-    const rows = reader.findTraces({ ...q, limit: q.limit + 1 });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+  app.get<{ Querystring: RawTraceQuery }>('/traces', { schema: searchSchema }, async (req) => {
+    const page = query.search(parseTraceQuery(req.query));
     return {
-      traces: page.map(traceSummaryJson),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.startTimeUnixNano, last.traceId) : null,
+      traces: page.traces.map(traceSummaryJson),
+      nextCursor: page.next ? encodeCursor(page.next.startNs, page.next.traceId) : null,
     };
   });
 
@@ -69,33 +54,9 @@ export async function apiRoutes(app: FastifyInstance, opts: { reader: TraceReade
     { schema: { params: { type: 'object', properties: { traceId: str }, required: ['traceId'] } } },
     async (req) => {
       const id = parseTraceId(req.params.traceId);
-      const spans = reader.getTrace(id);
-      if (spans.length === 0) throw new NotFoundError(`trace ${id} not found`);
+      const spans = query.trace(id);
+      if (!spans) throw new NotFoundError(`trace ${id} not found`);
       return { traceId: id, spans: spans.map(spanJson) };
     },
   );
-}
-
-export function toTraceQuery(p: SearchParams): TraceQuery {
-  const q: TraceQuery = {
-    errorOnly: parseBool(p.error, 'error'),
-    attrs: (p.attr ?? []).map((a) => parseAttr(a, 'attr')),
-    limit: parseLimit(p.limit, 'limit', 20, 1000),
-  };
-  if (p.service) q.service = p.service;
-  if (p.operation) q.operation = p.operation;
-  const also = (p.alsoService ?? []).filter((s) => s !== '');
-  if (also.length > 0) q.alsoServices = also;
-  if (p.minDuration !== undefined) q.minDurationNs = parseDuration(p.minDuration, 'minDuration');
-  if (p.maxDuration !== undefined) q.maxDurationNs = parseDuration(p.maxDuration, 'maxDuration');
-  if (p.start !== undefined) q.startNs = parseTime(p.start, 'start');
-  if (p.end !== undefined) q.endNs = parseTime(p.end, 'end');
-  if (p.cursor !== undefined) q.after = decodeCursor(p.cursor, 'cursor');
-  if (q.minDurationNs !== undefined && q.maxDurationNs !== undefined && q.maxDurationNs < q.minDurationNs) {
-    throw new InvalidInputError('maxDuration must not be less than minDuration', 'maxDuration');
-  }
-  if (q.startNs !== undefined && q.endNs !== undefined && q.endNs < q.startNs) {
-    throw new InvalidInputError('end must not be before start', 'end');
-  }
-  return q;
 }

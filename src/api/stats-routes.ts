@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { InvalidInputError } from '../model/errors.js';
-import { LATENCY_BUCKET_BOUNDS_NS, type LatencyStats, type StatsReader } from '../model/stats-ports.js';
 import { SPAN_KIND_NAMES } from '../model/span.js';
+import { LATENCY_BUCKET_BOUNDS_NS, type LatencyStats } from '../model/stats-ports.js';
+import type { QueryService } from '../query/index.js';
+import { parseWindow } from '../query/window.js';
 import { jsonErrorHandler } from './errors.js';
-import { nsToMs, parseTime } from './params.js';
+import { nsToMs } from './views.js';
 
 const str = { type: 'string' } as const;
 
@@ -11,21 +12,14 @@ const str = { type: 'string' } as const;
  * GET /api/stats?start=&end=: requests, errors, p50/p95/p99 and a latency histogram per service and operation,
  * over spans starting in the window, or all time without one. The data of the Services page.
  */
-export async function statsRoutes(app: FastifyInstance, opts: { stats: StatsReader; now: () => number }): Promise<void> {
+export async function statsRoutes(app: FastifyInstance, opts: { query: QueryService; now: () => number }): Promise<void> {
   jsonErrorHandler(app);
   app.get<{ Querystring: { start?: string; end?: string } }>(
     '/stats',
     { schema: { querystring: { type: 'object', properties: { start: str, end: str } } } },
     async (req) => {
-      const { start, end } = req.query;
-      let window: { startNs: bigint; endNs: bigint } | undefined;
-      if (start || end) {
-        const endNs = end ? parseTime(end, 'end') : BigInt(opts.now()) * 1_000_000n;
-        const startNs = start ? parseTime(start, 'start') : 0n;
-        if (endNs < startNs) throw new InvalidInputError('end must not be before start', 'end');
-        window = { startNs, endNs };
-      }
-      const result = opts.stats.serviceStats(window);
+      const window = parseWindow({ start: req.query.start, end: req.query.end }, opts.now(), 'stats');
+      const result = opts.query.stats(window);
       return {
         histogramBoundsMs: LATENCY_BUCKET_BOUNDS_NS.map((ns) => nsToMs(ns)),
         spansRead: result.spansRead,

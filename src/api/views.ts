@@ -1,6 +1,5 @@
 import type { OperationSummary, TraceSummary } from '../model/query.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type Span } from '../model/span.js';
-import { nsToMs } from './params.js';
 
 /** JSON shapes of the REST API: times as strings of integer nanoseconds, durations as float ms. */
 
@@ -52,4 +51,11 @@ export function spanJson(s: Span) {
     droppedEventsCount: s.droppedEventsCount,
     droppedLinksCount: s.droppedLinksCount,
   };
+}
+
+/** Nanoseconds to float milliseconds: one correctly rounded division for any duration under 104 days. */
+export function nsToMs(ns: bigint | number): number {
+  if (typeof ns === 'number') return ns / 1e6;
+  if (ns <= BigInt(Number.MAX_SAFE_INTEGER) && ns >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(ns) / 1e6;
+  return Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../api/params.js';
+import { parseDuration } from '../query/params.js';
 
 /** `tracelite check` flags: parsed and validated up front, so a typo fails before any request is sent. */
 export interface CheckOptions {

@@ -1,4 +1,4 @@
-/** The few error types of tracelite; each maps to one HTTP status in one place (api/errors.ts). */
+/** The few error types of tracelite; each maps to one HTTP status in one place (`httpStatusOf`, below). */
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
@@ -32,4 +32,19 @@ export class OverloadedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The one place where error types become HTTP statuses, for the JSON API and the HTML pages alike. An error
+ * that already carries a 4xx `statusCode` (fastify's own: schema failures, bodies too large) keeps it;
+ * anything else is a 500, whose message the handlers never show.
+ */
+export function httpStatusOf(err: unknown): number {
+  if (err instanceof InvalidInputError) return 400;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof PayloadTooLargeError) return 413;
+  if (err instanceof UnsupportedMediaTypeError) return 415;
+  if (err instanceof OverloadedError) return 503;
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
 }

@@ -4,18 +4,14 @@ import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { httpStatusOf } from '../api/errors.js';
-import type { AnalysisReader } from '../model/analysis-ports.js';
-import type { TraceReader } from '../model/ports.js';
-import type { StatsReader } from '../model/stats-ports.js';
+import { httpStatusOf } from '../model/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import type { QueryService } from '../query/index.js';
 import { wantsFragment } from './render.js';
 
 export interface WebDeps {
-  reader: TraceReader;
-  analysis: AnalysisReader;
-  /** Per-service and per-operation request statistics (the services page). */
-  stats: StatsReader;
+  /** Every read a page makes: the same calls the JSON API makes. */
+  query: QueryService;
   /** The OTLP/HTTP endpoint for setup snippets, e.g. http://127.0.0.1:4318; known only once listening. */
   otlpEndpoint: () => string;
   /** Epoch ms; injected so "3 min ago" and default time windows are testable. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anyValue, toOtlpJson } from '../../src/api/otlp-export.js';
+import { anyValue, toOtlpJson } from '../../src/format/otlp-json.js';
 import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { spans, TRACE_ID } from '../fixtures/analysis-spans.js';
 

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { toTraceQuery } from '../../src/api/routes.js';
+import { nsToMs } from '../../src/api/views.js';
 import {
   decodeCursor,
   encodeCursor,
-  nsToMs,
   parseAttr,
   parseDuration,
   parseLimit,
+  parseServiceList,
   parseTime,
-} from '../../src/api/params.js';
+} from '../../src/query/params.js';
+import { parseTraceQuery } from '../../src/query/search.js';
 import { InvalidInputError } from '../../src/model/errors.js';
 
 describe('parseDuration', () => {
@@ -60,15 +61,19 @@ describe('other parameters', () => {
     expect(decodeCursor(c, 'cursor')).toEqual({ startNs: 1_700_000_000_123_456_789n, traceId: 'ab'.repeat(16) });
     expect(() => decodeCursor('garbage', 'cursor')).toThrow(/cursor/);
   });
+  it('a service list drops blanks and needs one name', () => {
+    expect(parseServiceList(' web, api ,,db', 'expect')).toEqual(['web', 'api', 'db']);
+    for (const bad of [undefined, '', ' , ']) expect(() => parseServiceList(bad, 'expect')).toThrow(/expect must list/);
+  });
   it('nsToMs is exact to the nanosecond', () => {
     expect(nsToMs(1_500_001n)).toBe(1.500001);
     expect(nsToMs(123_456_789_012_345n)).toBeCloseTo(123456789.012345, 6);
   });
 });
 
-describe('toTraceQuery', () => {
+describe('parseTraceQuery', () => {
   it('builds a query from every parameter', () => {
-    const q = toTraceQuery({
+    const q = parseTraceQuery({
       service: 'api',
       operation: 'GET /x',
       minDuration: '1ms',
@@ -95,8 +100,8 @@ describe('toTraceQuery', () => {
     });
   });
   it('rejects inverted ranges naming the parameter', () => {
-    expect(() => toTraceQuery({ minDuration: '2s', maxDuration: '1s' })).toThrow(/maxDuration/);
-    expect(() => toTraceQuery({ start: '2000', end: '1000' })).toThrow(InvalidInputError);
-    expect(() => toTraceQuery({ error: 'yes' })).toThrow(/error must be true or false/);
+    expect(() => parseTraceQuery({ minDuration: '2s', maxDuration: '1s' })).toThrow(/maxDuration/);
+    expect(() => parseTraceQuery({ start: '2000', end: '1000' })).toThrow(InvalidInputError);
+    expect(() => parseTraceQuery({ error: 'yes' })).toThrow(/error must be true or false/);
   });
 });

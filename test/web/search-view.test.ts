@@ -44,7 +44,8 @@ describe('search form', () => {
 describe('results view model', () => {
   it('scales bars to the slowest, sorts the page, and offers the older page', () => {
     const fetched = [trace(5, 100), trace(4, 400, 9, 1), trace(3, 200), trace(2, 50)];
-    const m = resultsModel(readForm({}), fetched, 3, { nowMs: Number((T + 65_000n * MS) / MS), storeIsEmpty: false });
+    const page = { traces: fetched.slice(0, 3), next: { startNs: fetched[2].startTimeUnixNano, traceId: fetched[2].traceId } };
+    const m = resultsModel(readForm({}), page, { nowMs: Number((T + 65_000n * MS) / MS), storeIsEmpty: false });
     expect(m.rows.map((r) => r.barStyle)).toEqual(['width: 25.0%', 'width: 100.0%', 'width: 50.0%']);
     expect(m.rows[0].startRelative).toBe('1 min ago');
     expect(m.olderHref).toMatch(/^\/\?cursor=/);
@@ -55,8 +56,8 @@ describe('results view model', () => {
 
   it('tells an empty store from a search without matches', () => {
     const form = readForm({});
-    expect(resultsModel(form, [], 20, { nowMs: 0, storeIsEmpty: true }).empty).toBe('no-data');
-    expect(resultsModel(form, [], 20, { nowMs: 0, storeIsEmpty: false }).empty).toBe('no-match');
+    expect(resultsModel(form, { traces: [] }, { nowMs: 0, storeIsEmpty: true }).empty).toBe('no-data');
+    expect(resultsModel(form, { traces: [] }, { nowMs: 0, storeIsEmpty: false }).empty).toBe('no-match');
   });
 
   it('announces new traces with a cap', () => {

@@ -12,7 +12,7 @@ const rowsOf = (items: Item[]): Row[] => items.flatMap((i) => (i.kind === 'row' 
 function model(specs: SpanSpec[], opts = {}) {
   const s = spans(...specs);
   const tree = buildTree(s);
-  const analysis = analyzeTrace(s, []);
+  const analysis = analyzeTrace(tree, []);
   const ctx = rowContext(tree, analysis, opts);
   return { tree, analysis, ctx, items: waterfallRows(tree, ctx) };
 }
@@ -69,7 +69,7 @@ describe('waterfall view model', () => {
       { id: id(1), service: 'web', start: 0, end: 100, error: true },
       { id: id(2), parent: id(1), service: 'pay', start: 10, end: 90, error: true, exception: { type: 'Boom', message: 'bad' } },
     );
-    const panel = analysisPanel(analyzeTrace(s, []), (sid) => `/trace/${TRACE_ID}?span=${sid}`);
+    const panel = analysisPanel(analyzeTrace(buildTree(s), []), (sid) => `/trace/${TRACE_ID}?span=${sid}`);
     expect(panel.rootCause?.href).toBe(`/trace/${TRACE_ID}?span=${id(2)}`);
     expect(panel.rootCause?.exception).toEqual({ type: 'Boom', message: 'bad' });
     expect(panel.time.map((t) => t.service).sort()).toEqual(['pay', 'web']);

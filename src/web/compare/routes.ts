@@ -3,8 +3,8 @@ import { compareTraces, summariseTrace } from '../../analysis/compare.js';
 import { buildTree } from '../../analysis/tree.js';
 import { NotFoundError } from '../../model/errors.js';
 import { parseTraceId } from '../../model/ids.js';
-import type { TraceReader } from '../../model/ports.js';
 import type { Span, TraceId } from '../../model/span.js';
+import type { QueryService } from '../../query/index.js';
 import type { WebDeps } from '../plugin.js';
 import { renderPage } from '../render.js';
 import { recentView, resultView, sideHeader, type RecentView } from './view.js';
@@ -29,8 +29,8 @@ export async function comparePage(app: FastifyInstance, deps: WebDeps): Promise<
   app.get<{ Querystring: CompareQuery }>('/compare', { schema: { querystring: querySchema } }, async (req, reply) => {
     const form = { a: (req.query.a ?? '').trim(), b: (req.query.b ?? '').trim() };
     const ids = { a: form.a && parseTraceId(form.a, 'a'), b: form.b && parseTraceId(form.b, 'b') };
-    const spansA = ids.a ? loadTrace(deps.reader, ids.a, 'A') : undefined;
-    const spansB = ids.b ? loadTrace(deps.reader, ids.b, 'B') : undefined;
+    const spansA = ids.a ? loadTrace(deps.query, ids.a, 'A') : undefined;
+    const spansB = ids.b ? loadTrace(deps.query, ids.b, 'B') : undefined;
     const base = { nav: 'compare', styles: ['/static/compare.css'], origin: origin(req), form: ids };
 
     if (spansA && spansB) {
@@ -46,9 +46,9 @@ export async function comparePage(app: FastifyInstance, deps: WebDeps): Promise<
   });
 }
 
-function loadTrace(reader: TraceReader, id: TraceId, side: 'A' | 'B'): Span[] {
-  const spans = reader.getTrace(id);
-  if (spans.length === 0) throw new NotFoundError(`Trace ${id} (side ${side}) is not in this tracelite: it may have expired or never arrived.`);
+function loadTrace(query: QueryService, id: TraceId, side: 'A' | 'B'): Span[] {
+  const spans = query.trace(id);
+  if (!spans) throw new NotFoundError(`Trace ${id} (side ${side}) is not in this tracelite: it may have expired or never arrived.`);
   return spans;
 }
 
@@ -68,13 +68,13 @@ function pickModel(deps: WebDeps, ids: { a: string; b: string }, chosen: { id: T
   const base = { errorOnly: false, attrs: [], limit: QUICK_CHOICES };
   const tree = chosen && buildTree(chosen.spans);
   const root = tree?.roots[0]?.span;
-  let recent = root ? deps.reader.findTraces({ ...base, service: root.service, operation: root.name }) : [];
+  let recent = root ? deps.query.search({ ...base, service: root.service, operation: root.name }).traces : [];
   let apiPath = root
     ? `/api/traces?${new URLSearchParams({ service: root.service, operation: root.name, limit: String(QUICK_CHOICES) })}`
     : '';
   const similar = recent.some((t) => t.traceId !== chosen?.id);
   if (!similar) {
-    recent = deps.reader.findTraces(base);
+    recent = deps.query.search(base).traces;
     apiPath = `/api/traces?limit=${QUICK_CHOICES}`;
   }
   const now = deps.now();

@@ -1,13 +1,14 @@
-import { toTraceQuery } from '../../api/routes.js';
 import { InvalidInputError } from '../../model/errors.js';
 import type { TraceQuery } from '../../model/query.js';
+import { parseTraceQuery, type RawTraceQuery } from '../../query/search.js';
+import { DEFAULT_WINDOW, PRESET_MS } from '../../query/window.js';
 
-/** Time range presets offered by the form; `all` puts no bound on start time. */
+/** Time range presets offered by the form (query/window.ts's); `all` puts no bound on start time. */
 export const RANGES = [
-  { value: '5m', label: 'Last 5 minutes', ms: 5 * 60_000 },
-  { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
-  { value: '1h', label: 'Last hour', ms: 3_600_000 },
-  { value: '24h', label: 'Last 24 hours', ms: 86_400_000 },
+  { value: '5m', label: 'Last 5 minutes', ms: PRESET_MS['5m'] },
+  { value: '15m', label: 'Last 15 minutes', ms: PRESET_MS['15m'] },
+  { value: '1h', label: 'Last hour', ms: PRESET_MS['1h'] },
+  { value: '24h', label: 'Last 24 hours', ms: PRESET_MS['24h'] },
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'custom', label: 'Custom…', ms: 0 },
 ] as const;
@@ -67,7 +68,7 @@ export function readForm(raw: RawSearch): SearchForm {
   const t = (s: string | undefined) => (s ?? '').trim();
   const start = t(raw.start);
   const end = t(raw.end);
-  const range = t(raw.range) || (start || end ? 'custom' : 'all');
+  const range = t(raw.range) || (start || end ? 'custom' : DEFAULT_WINDOW.search);
   const sort = SORTS.find((s) => s.value === raw.sort)?.value ?? 'newest';
   return {
     service: t(raw.service),
@@ -130,7 +131,7 @@ export function parseSearch(raw: RawSearch, nowMs: number): ParsedSearch {
     params[key] = key === 'attr' || key === 'alsoService' ? api.getAll(key) : (api.get(key) as string);
   }
   try {
-    return { form, api, query: toTraceQuery(params as Parameters<typeof toTraceQuery>[0]) };
+    return { form, api, query: parseTraceQuery(params as RawTraceQuery) };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     return { form, api, error: { message: err.message, param: err.param } };

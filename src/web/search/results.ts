@@ -1,5 +1,6 @@
-import { encodeCursor } from '../../api/params.js';
 import type { TraceSummary } from '../../model/query.js';
+import { encodeCursor } from '../../query/params.js';
+import type { SearchPage } from '../../query/search.js';
 import { formatMs, hueStyle, isoUtc, plural, relativeTime } from '../format.js';
 import { SORTS, searchHref, type SearchForm, type Sort } from './form.js';
 import { scatterModel, type ScatterModel } from './scatter.js';
@@ -37,15 +38,9 @@ export interface ResultsModel {
   empty?: 'no-data' | 'no-match';
 }
 
-/** One page of matches, fetched with limit + 1 so we know whether an older page exists. */
-export function resultsModel(
-  form: SearchForm,
-  fetched: readonly TraceSummary[],
-  limit: number,
-  ctx: { nowMs: number; storeIsEmpty: boolean },
-): ResultsModel {
-  const page = fetched.slice(0, limit);
-  const last = page[page.length - 1];
+/** One page of matches, and whether an older page exists. */
+export function resultsModel(form: SearchForm, result: SearchPage, ctx: { nowMs: number; storeIsEmpty: boolean }): ResultsModel {
+  const page = result.traces;
   const sorted = sortTraces(page, form.sort);
   const slowest = Math.max(1, ...page.map((t) => Number(t.durationNs)));
   const newest = page.reduce((m, t) => (t.startTimeUnixNano > m ? t.startTimeUnixNano : m), 0n);
@@ -55,9 +50,7 @@ export function resultsModel(
     summary: page.length === 0 ? '' : `${plural(page.length, 'trace')}${form.cursor ? ' (older page)' : ''}`,
     sorts: SORTS.map((s) => ({ label: s.label, href: searchHref(form, { sort: s.value }), current: s.value === form.sort })),
   };
-  if (fetched.length > limit && last) {
-    model.olderHref = searchHref(form, { cursor: encodeCursor(last.startTimeUnixNano, last.traceId) });
-  }
+  if (result.next) model.olderHref = searchHref(form, { cursor: encodeCursor(result.next.startNs, result.next.traceId) });
   if (form.cursor) model.newestHref = searchHref(form, { cursor: '' });
   if (!form.cursor && !form.end) {
     const base = searchHref(form, {}, '/search/new'); // the sort rides along so "show" keeps it

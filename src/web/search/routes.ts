@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../../model/errors.js';
-import type { TraceReader } from '../../model/ports.js';
+import type { QueryService } from '../../query/index.js';
 import type { WebDeps } from '../plugin.js';
 import { renderPage } from '../render.js';
 import { parseSearch, searchHref, searchQuerySchema, type ParsedSearch, type RawSearch } from './form.js';
@@ -15,11 +15,11 @@ const VIEWS = { page: 'pages/search', fragment: 'partials/search-results' };
 
 /** The search page (`/`), and the small fragments its form and poll ask for. */
 export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const { reader } = deps;
+  const { query } = deps;
 
   app.get<{ Querystring: RawSearch }>('/', { schema: { querystring: searchQuerySchema } }, async (req, reply) => {
     const parsed = parseSearch(req.query, deps.now());
-    const results = parsed.query ? search(reader, parsed, deps.now()) : undefined;
+    const results = parsed.query ? search(query, parsed, deps.now()) : undefined;
     const model = {
       ...pageModel(req, deps, parsed),
       results,
@@ -32,7 +32,7 @@ export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<v
     '/search/operations',
     { schema: { querystring: { type: 'object', properties: { service: { type: 'string' }, operation: { type: 'string' } } } } },
     async (req, reply) => {
-      const form = formModel(reader, { service: req.query.service ?? '', operation: req.query.operation ?? '' });
+      const form = formModel(query, { service: req.query.service ?? '', operation: req.query.operation ?? '' });
       const html = await reply.viewAsync('partials/search-operations', { form });
       return reply.type('text/html; charset=utf-8').send(html);
     },
@@ -48,10 +48,9 @@ export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<v
       if (!parsed.query || since === undefined) throw new InvalidInputError('since must be epoch nanoseconds and the filters valid');
       const after = since + 1n;
       const startNs = parsed.query.startNs !== undefined && parsed.query.startNs > after ? parsed.query.startNs : after;
-      const found = reader.findTraces({ ...parsed.query, startNs, after: undefined, limit: NEW_TRACES_CAP + 1 });
-      const count = Math.min(found.length, NEW_TRACES_CAP);
+      const found = query.search({ ...parsed.query, startNs, after: undefined, limit: NEW_TRACES_CAP });
       const html = await reply.viewAsync('partials/search-new', {
-        text: newTracesText(count, found.length > NEW_TRACES_CAP),
+        text: newTracesText(found.traces.length, found.next !== undefined),
         showHref: searchHref(parsed.form, { cursor: '' }),
         wholePage: req.query.reload === 'page',
       });
@@ -71,12 +70,11 @@ export async function searchPage(app: FastifyInstance, deps: WebDeps): Promise<v
   );
 }
 
-function search(reader: TraceReader, parsed: ParsedSearch, nowMs: number): ResultsModel {
-  const q = parsed.query!;
-  const fetched = reader.findTraces({ ...q, limit: q.limit + 1 });
+function search(query: QueryService, parsed: ParsedSearch, nowMs: number): ResultsModel {
+  const page = query.search(parsed.query!);
   // Telling "nothing stored yet" from "nothing matched" costs a query only when the page is empty.
-  const storeIsEmpty = fetched.length === 0 && reader.services().length === 0;
-  return resultsModel(parsed.form, fetched, q.limit, { nowMs, storeIsEmpty });
+  const storeIsEmpty = page.traces.length === 0 && query.services().length === 0;
+  return resultsModel(parsed.form, page, { nowMs, storeIsEmpty });
 }
 
 function pageModel(req: FastifyRequest, deps: WebDeps, parsed: ParsedSearch) {
@@ -86,7 +84,7 @@ function pageModel(req: FastifyRequest, deps: WebDeps, parsed: ParsedSearch) {
     nav: 'search',
     styles: ['/static/search.css'],
     scripts: ['/static/search.js'],
-    form: formModel(deps.reader, parsed.form),
+    form: formModel(deps.query, parsed.form),
     error: parsed.error,
     apiPath: `/api/traces${api ? `?${api}` : ''}`,
     origin: `${req.protocol}://${req.headers.host}`,

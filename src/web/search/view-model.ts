@@ -1,4 +1,4 @@
-import type { TraceReader } from '../../model/ports.js';
+import type { QueryService } from '../../query/index.js';
 import { hueStyle } from '../format.js';
 import { RANGES, readForm, searchHref, type SearchForm } from './form.js';
 
@@ -26,10 +26,10 @@ export interface FormModel {
 
 const LIMITS = ['20', '50', '100', '200', '500'];
 
-export function formModel(reader: TraceReader, partial: Partial<SearchForm>): FormModel {
+export function formModel(query: Pick<QueryService, 'services' | 'operations'>, partial: Partial<SearchForm>): FormModel {
   const values: SearchForm = { ...readForm({}), ...partial };
-  const serviceNames = reader.services().map((s) => s.name);
-  const operationNames = values.service ? [...new Set(reader.operations(values.service).map((o) => o.name))] : [];
+  const serviceNames = query.services().map((s) => s.name);
+  const operationNames = values.service ? [...new Set(query.operations(values.service).map((o) => o.name))] : [];
   return {
     values,
     services: options(serviceNames, values.service, 'All services'),

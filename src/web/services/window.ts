@@ -1,13 +1,11 @@
-import { parseTime } from '../../api/params.js';
-import { InvalidInputError } from '../../model/errors.js';
 import type { Nanos } from '../../model/span.js';
+import { parseWindow, PRESETS, type Preset, type TimeWindow, type WindowQuery, type WindowView } from '../../query/window.js';
 
-/** The time window of the services page and the map: a preset ending now, or a custom start/end. */
+/**
+ * The time window of the services page and the map, as the pages show it: the rules and each view's default
+ * are query/window.ts's (the same as the API behind the page); this adds labels and the parameters links carry.
+ */
 
-export const PRESETS = ['5m', '15m', '1h', '24h', 'all'] as const;
-export type Preset = (typeof PRESETS)[number];
-
-const PRESET_MS: Record<Exclude<Preset, 'all'>, number> = { '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '24h': 86_400_000 };
 const PRESET_LABEL: Record<Preset, string> = {
   '5m': 'Last 5 min',
   '15m': 'Last 15 min',
@@ -17,55 +15,29 @@ const PRESET_LABEL: Record<Preset, string> = {
 };
 const MS = 1_000_000n;
 
-export interface PageWindow {
-  preset: Preset | 'custom';
-  /** Undefined for all time. */
-  startNs?: Nanos;
-  endNs: Nanos;
+export interface PageWindow extends TimeWindow {
   /** The window's query parameters, to carry into links: `window=1h`, or `start=…&end=…` for a custom one. */
   params: Record<string, string>;
   /** start (and for a custom window, end) as epoch ms, for the search page's own time range. */
   searchParams: Record<string, string>;
 }
 
-export interface WindowQuery {
-  window?: string;
-  start?: string;
-  end?: string;
-}
+export type { WindowQuery };
 
 export const windowQuerySchema = {
   type: 'object',
   properties: { window: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' } },
 } as const;
 
-/** `?window=` presets, or custom `start`/`end` (RFC 3339 or epoch ms; start defaults to an hour before end). */
-export function parseWindow(q: WindowQuery, nowMs: number, dflt: Preset): PageWindow {
-  const nowNs = BigInt(Math.floor(nowMs)) * MS;
-  const hasStart = q.start !== undefined && q.start !== '';
-  const hasEnd = q.end !== undefined && q.end !== '';
-  if (hasStart || hasEnd) {
-    const endNs = hasEnd ? parseTime(q.end!, 'end') : nowNs;
-    const startNs = hasStart ? parseTime(q.start!, 'start') : endNs - 3_600_000n * MS;
-    if (endNs < startNs) throw new InvalidInputError('end must not be before start', 'end');
-    const params = { start: String(startNs / MS), end: String(endNs / MS) };
-    return { preset: 'custom', startNs, endNs, params, searchParams: params };
+/** `?window=` presets, or custom `start`/`end` (RFC 3339 or epoch ms), with the view's default window. */
+export function pageWindow(q: WindowQuery, nowMs: number, view: WindowView): PageWindow {
+  const w = parseWindow(q, nowMs, view);
+  if (w.preset === 'custom') {
+    const params = { start: String(w.startNs! / MS), end: String(w.endNs / MS) };
+    return { ...w, params, searchParams: params };
   }
-  const preset = q.window === undefined || q.window === '' ? dflt : q.window;
-  if (!isPreset(preset)) {
-    throw new InvalidInputError(`window must be one of ${PRESETS.join(', ')}, got "${preset}"`, 'window');
-  }
-  if (preset === 'all') return { preset, endNs: nowNs, params: { window: preset }, searchParams: {} };
-  const startNs = nowNs - BigInt(PRESET_MS[preset]) * MS;
-  return { preset, startNs, endNs: nowNs, params: { window: preset }, searchParams: { start: String(startNs / MS) } };
-}
-
-function isPreset(s: string): s is Preset {
-  return (PRESETS as readonly string[]).includes(s);
-}
-
-export function presetLabel(p: Preset): string {
-  return PRESET_LABEL[p];
+  const params = { window: w.preset };
+  return { ...w, params, searchParams: w.startNs === undefined ? {} : { start: String(w.startNs / MS) } };
 }
 
 /** A URL with query parameters; undefined and empty values are left out. */

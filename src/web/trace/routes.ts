@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { analyzeTrace, candidateWindow } from '../../analysis/index.js';
-import { buildTree } from '../../analysis/tree.js';
-import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
-import { toOtlpJson } from '../../api/otlp-export.js';
+import { toOtlpJson } from '../../format/otlp-json.js';
 import { InvalidInputError, NotFoundError } from '../../model/errors.js';
 import { parseTraceId } from '../../model/ids.js';
-import type { Span, SpanId, TraceId } from '../../model/span.js';
+import type { SpanId, TraceId } from '../../model/span.js';
+import type { QueryService } from '../../query/index.js';
+import type { AnalysedTrace } from '../../query/trace.js';
 import type { WebDeps } from '../plugin.js';
 import { renderPage, wantsFragment } from '../render.js';
 import { spanDetails } from './details.js';
@@ -29,7 +28,7 @@ type Req = FastifyRequest<{ Params: { traceId: string; spanId?: string }; Querys
  * loaded directly, so every URL htmx pushes is a whole page.
  */
 export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const load = (req: Req) => loadTrace(deps, parseTraceId(req.params.traceId));
+  const load = (req: Req) => loadTrace(deps.query, parseTraceId(req.params.traceId));
 
   app.get('/trace/:traceId', { schema: { params, querystring: query } }, async (req: Req, reply) => {
     const { tree, analysis } = load(req);
@@ -62,8 +61,8 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/trace/:traceId/otlp.json', { schema: { params } }, async (req: Req, reply) => {
     const id = parseTraceId(req.params.traceId);
-    const spans = deps.reader.getTrace(id);
-    if (spans.length === 0) throw new NotFoundError(`There is no trace ${id}.`);
+    const spans = deps.query.trace(id);
+    if (!spans) throw new NotFoundError(`There is no trace ${id}.`);
     return reply
       .type('application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="trace-${id}.otlp.json"`)
@@ -71,13 +70,11 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
   });
 }
 
-/** The trace, its tree and its analysis; the candidates are found exactly as the analysis API finds them. */
-export function loadTrace(deps: Pick<WebDeps, 'reader' | 'analysis'>, id: TraceId): { spans: Span[]; tree: TraceTree; analysis: TraceAnalysis } {
-  const spans = deps.reader.getTrace(id);
-  if (spans.length === 0) throw new NotFoundError(`There is no trace ${id}. It may not have arrived yet, or retention removed it.`);
-  const { startNs, endNs } = candidateWindow(spans);
-  const candidates = deps.analysis.rootSpansBetween(startNs, endNs, id);
-  return { spans, tree: buildTree(spans), analysis: analyzeTrace(spans, candidates) };
+/** The trace, its tree and its analysis, exactly as GET /api/traces/{id}/analysis computes them. */
+function loadTrace(query: QueryService, id: TraceId): AnalysedTrace {
+  const trace = query.analysedTrace(id);
+  if (!trace) throw new NotFoundError(`There is no trace ${id}. It may not have arrived yet, or retention removed it.`);
+  return trace;
 }
 
 function ids(req: Req): { id: TraceId; spanId: SpanId; focus?: SpanId } {

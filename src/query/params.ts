@@ -1,6 +1,11 @@
 import { InvalidInputError } from '../model/errors.js';
 import type { Nanos, TraceId } from '../model/span.js';
 
+/**
+ * Parameter parsing, once for every view: the JSON API, the HTML pages and the CLI flags read durations, times,
+ * limits and cursors through these, so they accept and refuse the same text with the same message.
+ */
+
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
@@ -92,9 +97,11 @@ export function decodeCursor(text: string, param: string): { startNs: Nanos; tra
   return { startNs: BigInt(m[1]), traceId: m[2] };
 }
 
-/** Nanoseconds to float milliseconds: one correctly rounded division for any duration under 104 days. */
-export function nsToMs(ns: bigint | number): number {
-  if (typeof ns === 'number') return ns / 1e6;
-  if (ns <= BigInt(Number.MAX_SAFE_INTEGER) && ns >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(ns) / 1e6;
-  return Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
+/** `a,b,c` → ['a', 'b', 'c']; blanks around names are dropped. */
+export function parseServiceList(text: string | undefined, param: string): string[] {
+  const names = (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) {
+    throw new InvalidInputError(`${param} must list the expected services in order, e.g. ${param}=frontend,checkout`, param);
+  }
+  return names;
 }
