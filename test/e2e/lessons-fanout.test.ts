@@ -41,25 +41,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The number of calls a finding is about: a count, or the list of calls itself. */
-function callCount(f: any): number | undefined {
-  if (typeof f.calls === 'number') return f.calls;
-  if (Array.isArray(f.calls)) return f.calls.length;
-  return typeof f.count === 'number' ? f.count : undefined;
-}
-
-/** Span IDs of CLIENT spans named anywhere in a finding: the calls it makes a claim about. */
-function claimedCalls(f: unknown, clients: Map<string, SpanJson>): SpanJson[] {
-  const found = new Map<string, SpanJson>();
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string' && clients.has(v)) found.set(v, clients.get(v)!);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(f);
-  return [...found.values()];
-}
-
 function overlapping(calls: SpanJson[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   const sorted = [...calls].sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
@@ -93,21 +74,24 @@ describe('fan-out: 5 calls to inventory, then pricing, then payments, one after 
       expect(repeated, `a repeated finding for inventory in ${JSON.stringify(fanOut)}`).toBeGreaterThanOrEqual(0);
       expect(sequential, `a sequential finding in ${JSON.stringify(fanOut)}`).toBeGreaterThanOrEqual(0);
       expect(repeated).toBeLessThan(sequential);
-      expect(callCount(fanOut[repeated])).toBe(5);
+      const inventoryCalls = t.spans.filter((s) => s.kind === 'client' && /\/items\/\d$/.test(String(s.attributes['url.path'])));
+      expect(fanOut[repeated].calls).toBe(5);
+      expect(fanOut[repeated].callSpanIds).toEqual(inventoryCalls.map((s) => s.spanId));
       expect(fanOut[sequential].targets).toEqual(expect.arrayContaining(['pricing', 'payments']));
       expect(fanOut[repeated].couldSaveMs).toBeGreaterThan(0);
       expect(fanOut[sequential].couldSaveMs).toBeGreaterThan(0);
     }
   });
 
-  it('claims no overlap: none of these calls ran in parallel, and no finding groups calls that did', async () => {
+  it('claims no calls that overlapped: each finding’s calls ran one per round, and none of them overlap', async () => {
     for (const t of traces) {
       const { fanOut } = await api(server, `/api/traces/${t.traceId}/analysis`);
       const clients = new Map(t.spans.filter((s) => s.kind === 'client').map((s) => [s.spanId, s]));
       for (const f of fanOut) {
-        expect(f.kind, JSON.stringify(f)).not.toBe('parallel');
-        expect(f.parallelCalls ?? 0, JSON.stringify(f)).toBe(0);
-        expect(overlapping(claimedCalls(f, clients)), JSON.stringify(f)).toEqual([]);
+        const calls = (f.callSpanIds as string[]).map((id) => clients.get(id));
+        expect(calls, `${JSON.stringify(f)} names CLIENT spans only`).not.toContain(undefined);
+        expect(overlapping(calls as SpanJson[]), JSON.stringify(f)).toEqual([]);
+        expect([f.rounds, f.calls], JSON.stringify(f)).toEqual([calls.length, calls.length]);
       }
     }
   });

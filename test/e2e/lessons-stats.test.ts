@@ -100,6 +100,13 @@ const countOf = (o: any): number => o.requests ?? o.count ?? o.calls;
 describe('GET /api/stats after real traffic', () => {
   it('the hand count is what the traffic made (3 requests per scenario)', async () => {
     const spans = await storedSpans();
+    // The span JSON shows status, not the stored error flag; here they agree: every span the HTTP rule of
+    // model/failure.ts fails (5xx, or 4xx on a CLIENT span) also has status ERROR.
+    const httpFailedOnly = spans.filter((s) => {
+      const code = Number(s.attributes['http.response.status_code']);
+      return (code >= 500 || (code >= 400 && s.kind === 'client')) && s.status.code !== 'error';
+    });
+    expect(httpFailedOnly).toEqual([]);
     expect(entriesByService(spans)).toEqual({
       web: { requests: 3, errors: 3 },
       orders: { requests: 3, errors: 3 },
