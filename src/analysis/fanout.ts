@@ -1,10 +1,14 @@
+import { isRetry, operationOf } from './call-operation.js';
 import { formatMs, nsToMs, OVERLAP_TOLERANCE_NS, unionNs } from './duration.js';
-import { callOperation, callTarget, isOutgoing } from './semconv.js';
+import { callTarget, isOutgoing } from './semconv.js';
 import type { FanOutFinding, SpanNode, TraceTree } from './types.js';
 
 /**
- * Spans that make several outgoing calls: how many ran one after another, what running them in parallel
- * would save, and identical calls repeated (N+1 queries).
+ * Advice about the outgoing calls of each span, in two kinds a reviewer would sign: the same call made again
+ * and again one after another (an N+1 loop: batch it), and calls to different targets made one after another
+ * (run them concurrently, if they do not depend on each other, which no trace can tell). Calls that already
+ * overlap are facts the waterfall shows, never advice. Repeated calls rank first: that advice holds whatever
+ * the calls depend on.
  */
 
 interface Call {
@@ -15,19 +19,24 @@ interface Call {
   end: bigint;
 }
 
+/** Below a millisecond a saving is scheduling noise (the Node SDK's back-to-back calls overlap by ~0.5 ms). */
+const MIN_SAVING_NS = 1_000_000n;
+
 export function findFanOuts(tree: TraceTree): FanOutFinding[] {
-  const findings: Array<FanOutFinding & { startNs: bigint }> = [];
+  const findings: FanOutFinding[] = [];
   for (const node of tree.nodes.values()) {
     const calls = callsOf(node);
-    if (calls.length >= 2) findings.push({ ...analyse(node, calls), startNs: node.span.startTimeUnixNano });
+    if (calls.length >= 2) findings.push(...repeatedCalls(node, calls), ...sequentialCalls(node, calls));
   }
-  findings.sort(
-    (a, b) =>
-      b.couldSaveMs - a.couldSaveMs ||
-      b.calls - a.calls ||
-      (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.spanId < b.spanId ? -1 : 1),
-  );
-  return findings.map(({ startNs: _startNs, ...f }) => f);
+  const startOf = new Map([...tree.nodes].map(([id, n]) => [id, n.span.startTimeUnixNano]));
+  return findings.sort((a, b) => {
+    if (a.kind !== b.kind) return a.kind === 'repeated' ? -1 : 1;
+    const d = b.couldSaveMs - a.couldSaveMs || b.callSpanIds.length - a.callSpanIds.length;
+    if (d !== 0) return d;
+    const x = startOf.get(a.spanId)!;
+    const y = startOf.get(b.spanId)!;
+    return x < y ? -1 : x > y ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+  });
 }
 
 /**
@@ -46,7 +55,7 @@ function callsOf(node: SpanNode): Call[] {
   return children.map((c) => ({
     node: c,
     target: targetOf(c),
-    operation: callOperation(c.span),
+    operation: operationOf(c),
     start: c.span.startTimeUnixNano,
     end: c.span.endTimeUnixNano > c.span.startTimeUnixNano ? c.span.endTimeUnixNano : c.span.startTimeUnixNano,
   }));
@@ -65,85 +74,120 @@ export function targetOf(call: SpanNode): string {
   return target?.label ?? call.span.name;
 }
 
-function analyse(node: SpanNode, calls: Call[]): FanOutFinding {
-  // Children arrive sorted by start then span ID; calls keep that order.
-  let maxEnd = calls[0].end;
-  let sequential = 0;
-  // A call that starts within OVERLAP_TOLERANCE_NS before the previous one ended still followed it.
-  for (let i = 1; i < calls.length; i++) {
-    if (calls[i].start + OVERLAP_TOLERANCE_NS >= maxEnd) sequential++;
-    if (calls[i].end > maxEnd) maxEnd = calls[i].end;
+/** How many rounds the calls (sorted by start) ran in: a call that starts after all earlier ones ended opens one. */
+function roundsOf(calls: Call[]): Call[][] {
+  const rounds: Call[][] = [];
+  let maxEnd = 0n;
+  for (const c of calls) {
+    // A call that starts within OVERLAP_TOLERANCE_NS before the previous ones ended still followed them.
+    if (rounds.length === 0 || c.start + OVERLAP_TOLERANCE_NS >= maxEnd) rounds.push([c]);
+    else rounds[rounds.length - 1].push(c);
+    if (c.end > maxEnd) maxEnd = c.end;
   }
-  // The first call belongs to a chain when the second one follows it.
-  if (calls[1].start + OVERLAP_TOLERANCE_NS >= calls[0].end) sequential++;
-  const wallNs = unionNs(calls.map((c) => [c.start, c.end] as const));
-  const parallelNs = parallelWallNs(calls);
-  const saveNs = wallNs > parallelNs ? wallNs - parallelNs : 0n;
+  return rounds;
+}
+
+const keyOf = (c: Call) => `${c.target}\u0000${c.operation}`;
+const wallOf = (calls: Call[]) => unionNs(calls.map((c) => [c.start, c.end] as const));
+
+function byKey(calls: Call[]): Call[][] {
+  const groups = new Map<string, Call[]>();
+  for (const c of calls) groups.set(keyOf(c), [...(groups.get(keyOf(c)) ?? []), c]);
+  return [...groups.values()];
+}
+
+/**
+ * (a) The same call (target and operation) made N times, at least partly one after another. Batched or run
+ * concurrently they would take about as long as the longest one. Retries of a failed attempt do not count.
+ */
+function repeatedCalls(node: SpanNode, calls: Call[]): FanOutFinding[] {
+  const found: FanOutFinding[] = [];
+  for (const all of byKey(calls)) {
+    const group = all.filter((c, i) => i === 0 || !isRetry(c.node, all[i - 1].node));
+    if (group.length < 2) continue;
+    const rounds = roundsOf(group).length;
+    if (rounds < 2) continue;
+    const wallNs = wallOf(group);
+    const longest = group.reduce((m, c) => (c.end - c.start > m ? c.end - c.start : m), 0n);
+    const saveNs = wallNs - longest;
+    if (saveNs < MIN_SAVING_NS) continue;
+    const { target, operation } = group[0];
+    const n = group.length;
+    const op = shorten(operation);
+    const how = rounds === n ? `${n} sequential ${op} calls to ${target}` : `${n} ${op} calls to ${target} in ${rounds} rounds`;
+    found.push({
+      kind: 'repeated',
+      ...about(node, group, [target], rounds, wallNs, saveNs),
+      target,
+      operation,
+      message:
+        `${node.span.service} made ${how} (${formatMs(nsToMs(wallNs))}): ` +
+        `batch them or run them concurrently to save up to ${formatMs(nsToMs(saveNs))}.`,
+    });
+  }
+  return found;
+}
+
+/**
+ * (b) Calls to different targets, at least partly one after another. The estimate runs every target's calls
+ * concurrently with the others', each target's identical calls kept as they run now: running an N+1 loop
+ * concurrently is (a)'s advice, and counting it here too would overstate the saving.
+ */
+function sequentialCalls(node: SpanNode, calls: Call[]): FanOutFinding[] {
   const targets = [...new Set(calls.map((c) => c.target))];
-  const repeated = repeats(calls);
-  const finding = {
+  const rounds = roundsOf(calls);
+  if (targets.length < 2 || rounds.length < 2) return [];
+  const wallNs = wallOf(calls);
+  const groups = byKey(calls);
+  const concurrentNs = groups.reduce((m, g) => (wallOf(g) > m ? wallOf(g) : m), 0n);
+  const saveNs = wallNs - concurrentNs;
+  if (saveNs < MIN_SAVING_NS) return [];
+  const kept = groups.some((g) => roundsOf(g).length >= 2) ? ' (repeated calls kept in sequence)' : '';
+  return [{
+    kind: 'sequential',
+    ...about(node, calls, targets, rounds.length, wallNs, saveNs),
+    message:
+      `${node.span.service} called ${describe(rounds)} (${formatMs(nsToMs(wallNs))}): if these calls do not depend on ` +
+      `each other, running them concurrently could save up to ${formatMs(nsToMs(saveNs))}${kept}.`,
+  }];
+}
+
+function about(node: SpanNode, calls: Call[], targets: string[], rounds: number, wallNs: bigint, saveNs: bigint) {
+  return {
     spanId: node.span.spanId,
     service: node.span.service,
     name: node.span.name,
     calls: calls.length,
-    sequentialCalls: sequential,
-    parallelCalls: calls.length - sequential,
+    callSpanIds: calls.map((c) => c.node.span.spanId),
     targets,
+    rounds,
+    wallMs: nsToMs(wallNs),
     couldSaveMs: nsToMs(saveNs),
-    repeated,
   };
-  return { ...finding, message: message(finding, wallNs, parallelNs) };
 }
 
 /**
- * Wall time if the calls ran in parallel. Identical calls (same target and operation) stay one after another
- * among themselves: running an N+1 loop concurrently is not the fix (batching is), and claiming it would
- * overstate the saving. Calls to one target with different operations may overlap.
+ * The calls as they ran: "inventory 5 times, pricing-api and payments, one after another" when each waited
+ * for the previous one; "legacy and checkout together, then audit" when some overlapped.
  */
-function parallelWallNs(calls: Call[]): bigint {
-  const sums = new Map<string, bigint>();
-  for (const c of calls) {
-    const key = `${c.target}\u0000${c.operation}`;
-    sums.set(key, (sums.get(key) ?? 0n) + (c.end - c.start));
+function describe(rounds: Call[][]): string {
+  const parts: Array<{ text: string; times: number }> = [];
+  for (const round of rounds) {
+    const names = [...new Set(round.map((c) => c.target))];
+    const text = round.length === 1 ? names[0] : `${listOf(names)} together`;
+    const last = parts.at(-1);
+    if (last?.text === text) last.times++;
+    else parts.push({ text, times: 1 });
   }
-  let wall = 0n;
-  for (const s of sums.values()) if (s > wall) wall = s;
-  return wall;
-}
-
-function repeats(calls: Call[]): FanOutFinding['repeated'] {
-  const groups = new Map<string, { target: string; operation: string; count: number }>();
-  for (const c of calls) {
-    const key = `${c.target}\u0000${c.operation}`;
-    const g = groups.get(key) ?? { target: c.target, operation: c.operation, count: 0 };
-    g.count++;
-    groups.set(key, g);
-  }
-  return [...groups.values()].filter((g) => g.count >= 2);
-}
-
-function message(f: Omit<FanOutFinding, 'message'>, wallNs: bigint, parallelNs: bigint): string {
-  const how =
-    f.parallelCalls === 0
-      ? ' one after another'
-      : f.sequentialCalls === 0
-        ? ' in parallel'
-        : `, ${f.sequentialCalls} one after another and ${f.parallelCalls} in parallel`;
-  const what =
-    f.targets.length === 1 ? `called ${f.targets[0]} ${f.calls} times` : `made ${f.calls} calls to ${listOf(f.targets)}`;
-  let text = `${f.service} ${what}${how} (${formatMs(nsToMs(wallNs))})`;
-  if (f.couldSaveMs > 0) {
-    text += `; run in parallel they would take ${formatMs(nsToMs(parallelNs))}, saving ${formatMs(f.couldSaveMs)}`;
-  }
-  const top = [...f.repeated].sort((a, b) => b.count - a.count)[0];
-  if (top) {
-    text += `; ${top.count} of them are the same call to ${top.target} (${shorten(top.operation)}), which one batched call could replace`;
-  }
-  return `${text}.`;
+  const shown = parts.map((p) => (p.times === 1 ? p.text : `${p.text} ${p.times} times`));
+  if (rounds.every((r) => r.length === 1)) return `${listOf(shown)}, one after another`;
+  if (shown.length <= 4) return shown.join(', then ');
+  return `${shown.slice(0, 3).join(', then ')}, then ${shown.length - 3} more rounds`;
 }
 
 function listOf(items: string[]): string {
-  if (items.length <= 3) return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  if (items.length === 1) return items[0];
+  if (items.length <= 4) return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
   return `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
 }
 

@@ -107,10 +107,56 @@ export function exceptionOf(span: Span): { type: string; message: string; stackt
   };
 }
 
-/** The operation of a call, for spotting repeated identical calls: route or path or query, else the span name. */
+/**
+ * What a call asked for, as its own (client-side) attributes tell, in a form that is the same for every call of
+ * one operation: `/items/1` and `/items/2` are one operation, so an N+1 loop shows as N of the same call. In
+ * order: the URL template, the query text (whitespace collapsed: the same query indented twice is one query),
+ * the RPC method, the HTTP method with the URL path's ID-like segments as `{id}`, else the span name.
+ * `call-operation.ts` asks the callee first, when it sent spans.
+ */
 export function callOperation(span: Span): string {
-  return (
-    str(first(span, ['db.query.text', 'db.statement', 'url.full', 'http.url', 'http.route', 'url.path', 'rpc.method'])) ??
-    span.name
-  );
+  const template = str(first(span, ['url.template', 'http.route']));
+  const method = str(first(span, ['http.request.method', 'http.method']));
+  if (template) return method ? `${method} ${template}` : template;
+  const query = str(first(span, ['db.query.text', 'db.statement']));
+  if (query) return query.replace(/\s+/g, ' ').trim();
+  const rpc = str(first(span, ['rpc.method']));
+  if (rpc) {
+    const service = str(first(span, ['rpc.service']));
+    return service ? `${service}/${rpc}` : rpc;
+  }
+  const path = urlPath(span);
+  if (path) return method ? `${method} ${templatePath(path)}` : templatePath(path);
+  return span.name;
+}
+
+/** The path of the URL a client span called, without query or fragment. */
+function urlPath(span: Span): string | undefined {
+  const path = str(first(span, ['url.path']));
+  if (path) return path;
+  const url = str(first(span, ['url.full', 'http.url']));
+  if (url) {
+    try {
+      return new URL(url).pathname;
+    } catch {
+      // Not an absolute URL: fall through to the legacy target.
+    }
+  }
+  return str(first(span, ['http.target']))?.split(/[?#]/)[0] || undefined;
+}
+
+/** Numbers, UUIDs and long hex strings (object IDs, hashes): segments that name one record among many. */
+const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[a-f]*\d)[0-9a-f]{12,})$/i;
+
+/** `/users/42/orders/5f1d7c0e9b3a4e21a0c8d7f6` → `/users/{id}/orders/{id}`. */
+export function templatePath(path: string): string {
+  return path
+    .split('/')
+    .map((seg) => (ID_SEGMENT.test(seg) ? '{id}' : seg))
+    .join('/');
+}
+
+/** The exact request a call sent, as far as its attributes tell (full URL, query text); undefined if they do not. */
+export function requestText(span: Span): string | undefined {
+  return str(first(span, ['url.full', 'http.url', 'db.query.text', 'db.statement', 'http.target']));
 }

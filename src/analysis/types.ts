@@ -60,20 +60,51 @@ export interface PathSegment {
   ms: number;
 }
 
-export interface FanOutFinding {
+/**
+ * Advice about the outgoing calls one span made (findFanOuts). Calls that already overlap are only facts, shown
+ * in the waterfall: a span whose calls all run concurrently gets no finding.
+ *
+ * - `repeated`: the same call (target and operation) made again and again, at least partly one after another:
+ *   an N+1 loop. Batch it, or run the calls concurrently.
+ * - `sequential`: calls to different targets made one after another. Running them concurrently only helps
+ *   if they do not depend on each other, which the trace cannot tell; the message says so.
+ */
+export type FanOutFinding = RepeatedCallsFinding | SequentialCallsFinding;
+
+interface FanOutBase {
+  /** The span that made the calls. */
   spanId: SpanId;
   service: string;
   name: string;
+  /** How many calls this finding is about: callSpanIds.length. */
   calls: number;
-  sequentialCalls: number;
-  parallelCalls: number;
-  /** Distinct targets (service or peer name), in call order. */
+  /** The calls this finding is about, in start order. */
+  callSpanIds: SpanId[];
+  /** Distinct targets (peer service, the service that answered, else host:port), in call order. */
   targets: string[];
+  /**
+   * How many rounds the calls ran in, one after another: a call starting after every earlier one ended begins
+   * a round. 5 for five sequential calls; 2 for two side by side and then a third.
+   */
+  rounds: number;
+  /** Time covered by these calls now. */
+  wallMs: number;
+  /** `repeated`: wallMs minus the longest call. `sequential`: wallMs minus the time if the calls to different
+   * targets ran concurrently (each target's identical calls kept as they run now). */
   couldSaveMs: number;
-  /** Identical calls (same target and operation) made more than once, e.g. N+1 queries. */
-  repeated: Array<{ target: string; operation: string; count: number }>;
-  /** One sentence: "checkout made 5 calls one after another to inventory …; in parallel it could save 160 ms". */
   message: string;
+}
+
+export interface RepeatedCallsFinding extends FanOutBase {
+  kind: 'repeated';
+  /** The one target of these calls (also `targets[0]`). */
+  target: string;
+  /** What every one of these calls asked for: `GET /items/{id}`, a query text, an RPC method. */
+  operation: string;
+}
+
+export interface SequentialCallsFinding extends FanOutBase {
+  kind: 'sequential';
 }
 
 export interface ExceptionInfo {
@@ -92,14 +123,26 @@ export interface ErrorHop {
   originated: boolean;
 }
 
+export interface SpanRef {
+  spanId: SpanId;
+  service: string;
+  name: string;
+}
+
 export interface RootCause {
   spanId: SpanId;
   service: string;
   name: string;
   statusMessage: string;
+  /** Recorded on the origin, or else on a span of its service under the origin's entry (SERVER) span. */
   exception: ExceptionInfo | null;
-  /** From the origin up to the root: e.g. payments 500 → checkout 502 → frontend 502. */
+  /** The errored spans from the origin root-ward: e.g. payments 500 → checkout 502 → frontend 502. */
   chain: ErrorHop[];
+  /**
+   * The first span above the chain that did not fail in a request that did not fail either (a retry or
+   * fallback worked); null when the error reached the top of the trace.
+   */
+  handledBy: SpanRef | null;
   /** Every errored span of the trace (origin and chain included): whether it originated or only propagated. */
   errors: Array<{ spanId: SpanId; service: string; name: string; originated: boolean }>;
   message: string;

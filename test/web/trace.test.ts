@@ -37,7 +37,11 @@ describe('trace page', () => {
     expect(res.body).toContain('GET /checkout');
     expect(res.body).toMatch(/<time datetime="2023-11-14T22:13:20.000Z" data-abs>/);
     expect(res.body).toContain('Why it failed');
-    expect(res.body).toContain('one after another');
+    // The four inventory calls are one N+1 finding; all the calls together the "if independent" one.
+    expect(res.body).toContain('<h2>Repeated calls</h2>');
+    expect(res.body).toContain('checkout made 4 sequential GET /items/:id calls to inventory (128 ms): batch them or run them concurrently to save up to 96 ms.');
+    expect(res.body).toContain('<h2>Sequential calls to different services</h2>');
+    expect(res.body).toMatch(/checkout called inventory 4 times, orders-db and payments, one after another \(\d+ ms\): if these calls do not depend on each other/);
     expect(res.body).toContain(`/api/traces/${CHECKOUT}/analysis`);
     expect(res.body).toContain(`href="/trace/${CHECKOUT}/otlp.json"`);
     expect(res.body).toMatch(/action="\/compare"[\s\S]*name="a" value="0+c0ffee"/);

@@ -1,4 +1,4 @@
-import type { TraceAnalysis, WarningKind } from '../../analysis/types.js';
+import type { FanOutFinding, RootCause, TraceAnalysis, WarningKind } from '../../analysis/types.js';
 import type { SpanId } from '../../model/span.js';
 import { formatMs, hueStyle } from '../format.js';
 
@@ -15,24 +15,38 @@ export interface TimeSegment {
 
 /** Findings shown per section; a 10,000-span batch job can have hundreds, and the first few tell the story. */
 export const MAX_FINDINGS = 6;
-const MAX_REPEATED = 3;
+
+/** A finding in plain words, linked to the span it is about. */
+export interface Finding {
+  message: string;
+  href: string;
+}
 
 export interface AnalysisPanel {
   traceId: string;
   total: string;
   time: TimeSegment[];
   criticalPath: { spans: number; ms: string; href: string | null };
-  fanOut: Array<{ message: string; couldSave: string; href: string; repeated: string[] }>;
+  /** The same call made again and again one after another (fan-out kind 'repeated'), largest saving first. */
+  repeated: Finding[];
+  /** Calls to different targets one after another (kind 'sequential'): advice only if they are independent. */
+  sequential: Finding[];
   /** How many findings of each list were left out, for an "and N more" line. */
-  moreFanOut: number;
+  moreRepeated: number;
+  moreSequential: number;
   moreWarnings: number;
   moreOrphans: number;
   rootCause: {
+    /** "Why it failed", or "An error that was handled" when a retry or fallback worked and the request did not fail. */
+    heading: string;
+    headingClass: string;
     message: string;
     href: string;
     exception: { type: string; message: string } | null;
     chain: Array<{ service: string; hue: string; name: string; status: string; originated: boolean; href: string }>;
-    handled: number;
+    handledBy: { service: string; hue: string; name: string; href: string } | null;
+    /** "2 more errored spans are not on this path; each is marked in the waterfall.", or ''. */
+    others: string;
   } | null;
   broken: Array<{ message: string; href: string; otherHref: string }>;
   orphans: Array<{ message: string; href: string }>;
@@ -54,6 +68,9 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
     .slice(0, MAX_FINDINGS)
     .map((w) => ({ message: w.message, href: w.spanId ? spanHref(w.spanId) : null, kind: w.kind }));
   const pathMs = a.criticalPath.reduce((t, p) => t + p.ms, 0);
+  // The analysis already ranks them (repeated first, then by saving); each kind gets its own heading.
+  const repeated = a.fanOut.filter((f) => f.kind === 'repeated');
+  const sequential = a.fanOut.filter((f) => f.kind === 'sequential');
   return {
     traceId: a.traceId,
     total: formatMs(a.durationMs),
@@ -70,38 +87,49 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
       ms: formatMs(pathMs),
       href: a.criticalPath.length ? spanHref(a.criticalPath[a.criticalPath.length - 1].spanId) : null,
     },
-    fanOut: [...a.fanOut]
-      .sort((x, y) => y.couldSaveMs - x.couldSaveMs)
-      .slice(0, MAX_FINDINGS)
-      .map((f) => ({
-        message: f.message,
-        couldSave: formatMs(f.couldSaveMs),
-        href: spanHref(f.spanId),
-        repeated: [
-          ...f.repeated.slice(0, MAX_REPEATED).map((r) => `${r.count}× ${r.operation} → ${r.target}`),
-          ...(f.repeated.length > MAX_REPEATED ? [`${f.repeated.length - MAX_REPEATED} more`] : []),
-        ],
-      })),
-    moreFanOut: Math.max(0, a.fanOut.length - MAX_FINDINGS),
+    repeated: repeated.slice(0, MAX_FINDINGS).map((f) => finding(f, spanHref)),
+    sequential: sequential.slice(0, MAX_FINDINGS).map((f) => finding(f, spanHref)),
+    moreRepeated: Math.max(0, repeated.length - MAX_FINDINGS),
+    moreSequential: Math.max(0, sequential.length - MAX_FINDINGS),
     moreWarnings: Math.max(0, allWarnings.length - MAX_FINDINGS),
     moreOrphans: Math.max(0, a.propagation.orphans.length - MAX_FINDINGS),
-    rootCause: rc && {
-      message: rc.message,
-      href: spanHref(rc.spanId),
-      exception: rc.exception && (rc.exception.type || rc.exception.message) ? { type: rc.exception.type, message: rc.exception.message } : null,
-      chain: rc.chain.map((h) => ({
-        service: h.service,
-        hue: hueStyle(h.service),
-        name: h.name,
-        status: h.httpStatus !== undefined ? String(h.httpStatus) : 'error',
-        originated: h.originated,
-        href: spanHref(h.spanId),
-      })),
-      handled: rc.errors.length - rc.chain.length,
-    },
+    rootCause: rc && rootCause(rc, spanHref),
     broken,
     orphans,
     warnings,
     clean: !rc && a.fanOut.length === 0 && broken.length === 0 && orphans.length === 0 && warnings.length === 0,
+  };
+}
+
+function finding(f: FanOutFinding, spanHref: (id: SpanId) => string): Finding {
+  return { message: f.message, href: spanHref(f.spanId) };
+}
+
+function rootCause(rc: RootCause, spanHref: (id: SpanId) => string): NonNullable<AnalysisPanel['rootCause']> {
+  const others = rc.errors.length - rc.chain.length;
+  return {
+    heading: rc.handledBy ? 'An error that was handled' : 'Why it failed',
+    headingClass: rc.handledBy ? 'h-warn' : 'h-error',
+    message: rc.message,
+    href: spanHref(rc.spanId),
+    exception: rc.exception && (rc.exception.type || rc.exception.message) ? { type: rc.exception.type, message: rc.exception.message } : null,
+    chain: rc.chain.map((h) => ({
+      service: h.service,
+      hue: hueStyle(h.service),
+      name: h.name,
+      status: h.httpStatus !== undefined ? String(h.httpStatus) : 'error',
+      originated: h.originated,
+      href: spanHref(h.spanId),
+    })),
+    handledBy: rc.handledBy && {
+      service: rc.handledBy.service,
+      hue: hueStyle(rc.handledBy.service),
+      name: rc.handledBy.name,
+      href: spanHref(rc.handledBy.spanId),
+    },
+    others:
+      others <= 0
+        ? ''
+        : `${others} more errored span${others === 1 ? ' is' : 's are'} not on this path; ${others === 1 ? 'it is' : 'each is'} marked in the waterfall.`,
   };
 }
