@@ -1,4 +1,4 @@
-import type { LatencyStats, ServiceStatsResult } from '../../model/stats-ports.js';
+import type { LatencyStats, ServiceStats } from '../../model/stats-ports.js';
 import { LATENCY_BUCKET_BOUNDS_NS } from '../../model/stats-ports.js';
 import { formatMs, hueStyle, plural } from '../format.js';
 import { href, presetLinks, windowLabel, type PageWindow } from './window.js';
@@ -50,12 +50,16 @@ const BUCKET_NAMES = [
   `> ${formatMs(LATENCY_BUCKET_BOUNDS_NS[LATENCY_BUCKET_BOUNDS_NS.length - 1] / 1e6)}`,
 ];
 
-export function servicesModel(result: ServiceStatsResult, w: PageWindow): ServicesModel {
-  const rows = result.services.map((s): ServiceRow => ({
+/**
+ * The store answers every window from its per-minute tables (migration 003), so no row is capped any more; the
+ * model keeps its fields until the page is reworked for the new statistics.
+ */
+export function servicesModel(services: ServiceStats[], w: PageWindow): ServicesModel {
+  const rows = services.map((s): ServiceRow => ({
     name: s.name,
     hue: hueStyle(s.name),
     href: href('/', { service: s.name, ...w.searchParams }),
-    capped: s.capped,
+    capped: false,
     ...cells(s),
     operations: s.operations.map((o) => ({
       name: o.name,
@@ -64,19 +68,14 @@ export function servicesModel(result: ServiceStatsResult, w: PageWindow): Servic
       ...cells(o),
     })),
   }));
-  const requests = result.services.reduce((n, s) => n + s.requests, 0);
-  const capped = result.services.filter((s) => s.capped).map((s) => s.name);
+  const requests = services.reduce((n, s) => n + s.count, 0);
   return {
     windowLabel: windowLabel(w),
     presets: presetLinks('/services', w),
     custom: customFields(w),
     rows,
     totals: `${plural(rows.length, 'service')} · ${plural(requests, 'span')}`,
-    cappedNote:
-      capped.length === 0
-        ? ''
-        : `Counted the newest ${result.capPerService?.toLocaleString('en')} or so spans of ${capped.join(', ')} only: ` +
-          'the window holds more than one page can read quickly. Pick a shorter window for exact figures.',
+    cappedNote: '',
     apiPath: w.startNs === undefined ? '/api/stats' : `/api/stats?start=${w.startNs / 1_000_000n}&end=${w.endNs / 1_000_000n}`,
     bucketAxis: { from: BUCKET_NAMES[0], to: BUCKET_NAMES[BUCKET_NAMES.length - 1] },
   };
@@ -88,10 +87,10 @@ export function customFields(w: PageWindow): { start: string; end: string; curre
 }
 
 function cells(s: LatencyStats): StatCells {
-  const rate = s.requests === 0 ? 0 : s.errors / s.requests;
+  const rate = s.count === 0 ? 0 : s.errors / s.count;
   const max = Math.max(1, ...s.histogram);
   return {
-    requests: s.requests.toLocaleString('en'),
+    requests: s.count.toLocaleString('en'),
     errors: s.errors.toLocaleString('en'),
     errorRate: s.errors === 0 ? '–' : `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)} %`,
     errorClass: s.errors === 0 ? '' : rate >= 0.05 ? 'high' : 'some',
