@@ -9,11 +9,16 @@ Traffic: one request a second to frontend ${frontendUrl}/ (Ctrl-C stops everythi
 What to look for, in ${ui}/
   1. Where the time went: checkout waits 300-600 ms on pricing-api, a third party with no tracing of its
      own. It shows only as checkout's client span with no child, yet it is the largest share of each trace.
-  2. A sequential fan-out: checkout looks up 5 items in inventory one after another (20-40 ms each);
-     in parallel they would take as long as the slowest one.
-  3. Where an error comes from: every third charge fails in payments (500, CardDeclinedError); checkout
-     and frontend only pass it on as 502s.
-  4. Broken propagation: legacy calls inventory without forwarding traceparent, so inventory's span
+  2. Repeated calls: checkout looks up 5 items in inventory one after another (20-40 ms each). The trace
+     page says "checkout made 5 sequential GET /items/{id} calls to inventory (… ms): batch them or run them
+     concurrently to save up to … ms" — batched, they would take about as long as the slowest one.
+  3. Sequential calls to different services: "checkout called inventory 5 times, pricing-api and payments,
+     one after another (… ms): if these calls do not depend on each other, running them concurrently could
+     save up to … ms". The trace cannot tell, and here they do: the quote needs the items, the charge needs
+     the quote. frontend's calls to checkout and legacy already run in parallel: no finding for them.
+  4. Where an error comes from ("Why it failed"): every third charge fails in payments' charge card span
+     (CardDeclinedError) and payments answers 500; checkout and frontend only pass it on as 502s.
+  5. Broken propagation: legacy calls inventory without forwarding traceparent, so inventory's span
      starts a new trace of its own.
 
 Try:

@@ -64,12 +64,20 @@ describe('tracelite demo', () => {
     // 1. Where the time went: the uninstrumented third party has the largest share.
     const top = [...analysis.timeByService].sort((a, b) => b.selfMs - a.selfMs)[0];
     expect(top).toMatchObject({ service: 'pricing-api', instrumented: false });
-    // 2. The sequential fan-out from checkout to inventory, and what running it in parallel would save.
-    const fanOut = analysis.fanOut.find((f: { service: string }) => f.service === 'checkout');
-    expect(fanOut.sequentialCalls).toBeGreaterThanOrEqual(4);
-    expect(fanOut.couldSaveMs).toBeGreaterThan(0);
-    // 3. The error originates in payments, not in the frontend that answered 502.
-    expect(analysis.rootCause.service).toBe('payments');
+    // 2. checkout's five inventory lookups are one repeated call (batch it), ranked before its calls to
+    // different services (run them concurrently, if they do not depend on each other).
+    type Finding = { kind: string; service: string; [k: string]: unknown };
+    const checkout = analysis.fanOut.filter((f: Finding) => f.service === 'checkout');
+    expect(checkout.map((f: Finding) => f.kind)).toEqual(['repeated', 'sequential']);
+    expect(checkout[0]).toMatchObject({ target: 'inventory', operation: 'GET /items/{id}', calls: 5, rounds: 5 });
+    expect(checkout[0].couldSaveMs).toBeGreaterThan(0);
+    expect(checkout[0].message).toMatch(/^checkout made 5 sequential GET \/items\/\{id\} calls to inventory \(\d+ ms\): batch them/);
+    expect(checkout[1].targets).toEqual(['inventory', 'pricing-api', 'payments']);
+    expect(checkout[1].message).toMatch(/if these calls do not depend on each other, running them concurrently could save up to \d+ ms/);
+    // frontend calls checkout and legacy in parallel already: a fact the waterfall shows, not advice.
+    expect(analysis.fanOut.filter((f: Finding) => f.service === 'frontend')).toEqual([]);
+    // 3. The error originates in payments' charge card span, not in the frontend that answered 502.
+    expect(analysis.rootCause).toMatchObject({ service: 'payments', name: 'charge card', handledBy: null });
     expect(analysis.rootCause.exception.type).toBe('CardDeclinedError');
     // 4. legacy drops traceparent on its call to inventory.
     expect(analysis.propagation.brokenLinks).toContainEqual(expect.objectContaining({ fromService: 'legacy', toService: 'inventory' }));

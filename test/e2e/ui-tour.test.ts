@@ -112,12 +112,15 @@ describe('the newcomer tour, on tracelite demo', () => {
     expect(top.text).toContain('pricing-api');
     expect(top.text).toMatch(/not traced|uninstrumented/i);
 
-    // checkout's calls to inventory ran one after another; running them in parallel would save time.
-    const fanOut = analysis.locator('p', { hasText: /one after another/i }).first();
-    const text = await fanOut.innerText();
-    expect(text).toMatch(/checkout/);
-    expect(text).toMatch(/inventory/);
-    expect(text).toMatch(/sav(e|ing) \d/);
+    // checkout's five inventory lookups: a repeated call to batch, then the calls to different services.
+    await expect(analysis.getByRole('heading', { name: 'Repeated calls' }).isVisible()).resolves.toBe(true);
+    const repeated = await analysis.locator('p', { hasText: /sequential GET \/items\/\{id\} calls to inventory/ }).innerText();
+    expect(repeated).toMatch(/^checkout made 5 sequential .*: batch them or run them concurrently to save up to \d+ ms\./);
+    await expect(analysis.getByRole('heading', { name: 'Sequential calls to different services' }).isVisible()).resolves.toBe(true);
+    const sequential = await analysis.locator('p', { hasText: /if these calls do not depend on each other/ }).innerText();
+    expect(sequential).toMatch(/^checkout called inventory 5 times, pricing-api and payments, one after another/);
+    // frontend's parallel calls to checkout and legacy are no finding.
+    expect(await analysis.locator('.finding', { hasText: /^frontend/ }).count()).toBe(0);
   });
 
   it('an errored trace names payments as where the error began', { timeout: 30_000 }, async () => {
