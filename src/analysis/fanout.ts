@@ -92,7 +92,11 @@ const wallOf = (calls: Call[]) => unionNs(calls.map((c) => [c.start, c.end] as c
 
 function byKey(calls: Call[]): Call[][] {
   const groups = new Map<string, Call[]>();
-  for (const c of calls) groups.set(keyOf(c), [...(groups.get(keyOf(c)) ?? []), c]);
+  for (const c of calls) {
+    const g = groups.get(keyOf(c));
+    if (g) g.push(c);
+    else groups.set(keyOf(c), [c]);
+  }
   return [...groups.values()];
 }
 
@@ -139,7 +143,7 @@ function sequentialCalls(node: SpanNode, calls: Call[]): FanOutFinding[] {
   if (targets.length < 2 || rounds.length < 2) return [];
   const wallNs = wallOf(calls);
   const groups = byKey(calls);
-  const concurrentNs = groups.reduce((m, g) => (wallOf(g) > m ? wallOf(g) : m), 0n);
+  const concurrentNs = groups.map(wallOf).reduce((m, w) => (w > m ? w : m), 0n);
   const saveNs = wallNs - concurrentNs;
   if (saveNs < MIN_SAVING_NS) return [];
   const kept = groups.some((g) => roundsOf(g).length >= 2) ? ' (repeated calls kept in sequence)' : '';
@@ -174,7 +178,8 @@ function describe(rounds: Call[][]): string {
   const parts: Array<{ text: string; times: number }> = [];
   for (const round of rounds) {
     const names = [...new Set(round.map((c) => c.target))];
-    const text = round.length === 1 ? names[0] : `${listOf(names)} together`;
+    const text =
+      round.length === 1 ? names[0] : names.length === 1 ? `${names[0]} (${round.length} at once)` : `${listOf(names)} together`;
     const last = parts.at(-1);
     if (last?.text === text) last.times++;
     else parts.push({ text, times: 1 });

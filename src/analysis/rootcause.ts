@@ -177,15 +177,21 @@ function message(hops: SpanNode[], handled: { handler: SpanNode; entry: SpanNode
   const why = origin.span.statusMessage || exceptionOf(origin.span)?.message;
   const detail = [status, why].filter((x) => x !== undefined && x !== '').join(' ');
   const who = isOutgoing(origin.span) ? `${origin.span.service}'s call to ${targetOf(origin)}` : origin.span.service;
-  let text = `The error started in ${who} (${origin.span.name}${detail ? `: ${detail}` : ''})`;
   const [own, ...up] = foldByService(hops);
+  // Express fails the handler span and the HTTP instrumentation the SERVER span: say what the service answered.
   const answered = !isOutgoing(origin.span) && own.answered !== undefined && own.answered !== status;
-  if (answered) text += `, which answered ${own.answered},`;
   const atHandler = handled && up.at(-1)?.service === handled.handler.span.service ? up.pop() : undefined;
   const names = up.map((g) => (g.status === undefined ? g.service : `${g.service} (${g.status})`));
-  if (names.length === 1) text += ` and travelled up to ${names[0]}`;
-  if (names.length > 1) text += ` and travelled up through ${names.slice(0, -1).join(', ')} to ${names.at(-1)}`;
-  if (answered && names.length === 0) text = text.slice(0, -1);
+  const travelled =
+    names.length === 0
+      ? ''
+      : names.length === 1
+        ? ` and travelled up to ${names[0]}`
+        : ` and travelled up through ${names.slice(0, -1).join(', ')} to ${names.at(-1)}`;
+  const text =
+    `The error started in ${who} (${origin.span.name}${detail ? `: ${detail}` : ''})` +
+    (answered ? `, which answered ${own.answered}${travelled ? ',' : ''}` : '') +
+    travelled;
   if (!handled) return `${text}.`;
   const got = atHandler
     ? `${atHandler.call ? 'its call' : atHandler.lastName} ${atHandler.status !== undefined ? `got ${atHandler.status}` : 'failed'}, but `

@@ -116,6 +116,11 @@ describe('findFanOuts: repeated calls, then sequential calls to different target
     );
   });
 
+  it('says how calls ran when some overlapped: together, at once, then the next round', () => {
+    const [f] = find(server, ...item(1, 0, 30), ...item(2, 0, 30), call('tax', 'tax', 30, 60));
+    expect(f.message).toMatch(/^checkout called inventory \(2 at once\), then tax \(60 ms\): if these calls/);
+  });
+
   it('repeated calls partly overlapping: counted in rounds, saving down to the longest call', () => {
     const [f, ...rest] = find(server, ...item(1, 0, 30), ...item(2, 0, 30), ...item(3, 30, 60), ...item(4, 30, 50));
     expect(rest).toEqual([]);
