@@ -89,8 +89,11 @@ interface FanOutBase {
   rounds: number;
   /** Time covered by these calls now. */
   wallMs: number;
-  /** `repeated`: wallMs minus the longest call. `sequential`: wallMs minus the time if the calls to different
-   * targets ran concurrently (each target's identical calls kept as they run now). */
+  /**
+   * `repeated`: wallMs minus the longest call (never counting retries of a failed attempt). `sequential`:
+   * wallMs minus the time if the calls to different targets ran concurrently, each target's identical calls
+   * kept as they run now. At least 1 ms, or there is no finding.
+   */
   couldSaveMs: number;
   message: string;
 }
