@@ -20,6 +20,9 @@ export function operationJson(o: OperationSummary) {
   return {
     name: o.name,
     kind: SPAN_KIND_NAMES[o.kind] ?? 'unspecified',
+    role: o.role,
+    callee: o.callee,
+    label: o.label,
     spanCount: o.spanCount,
     errorCount: o.errorCount,
     p50Ms: nsToMs(o.p50Ns),
@@ -40,6 +43,7 @@ export function spanJson(s: Span) {
     endTimeUnixNano: String(s.endTimeUnixNano),
     durationMs: nsToMs(s.endTimeUnixNano - s.startTimeUnixNano),
     status: { code: STATUS_CODE_NAMES[s.statusCode] ?? 'unset', message: s.statusMessage },
+    error: s.error,
     attributes: s.attributes,
     resource: s.resource.attributes,
     scope: { name: s.scope.name, version: s.scope.version },

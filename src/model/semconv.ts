@@ -7,19 +7,22 @@ import { SpanKind, type AttrValue } from './span.js';
  */
 export type AttrGet = (key: string) => AttrValue | undefined;
 
-function str(v: AttrValue | undefined): string | undefined {
+/** A non-empty string (numbers as their text), else undefined. */
+export function str(v: AttrValue | undefined): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number') return String(v);
   return undefined;
 }
 
-function num(v: AttrValue | undefined): number | undefined {
+/** A finite number (digit strings too), else undefined. */
+export function num(v: AttrValue | undefined): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
   return undefined;
 }
 
-function first(get: AttrGet, keys: readonly string[]): AttrValue | undefined {
+/** The first of `keys` with a value, current names first. */
+export function first(get: AttrGet, keys: readonly string[]): AttrValue | undefined {
   for (const k of keys) {
     const v = get(k);
     if (v !== undefined && v !== null && v !== '') return v;

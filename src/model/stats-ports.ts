@@ -14,6 +14,9 @@ export const LATENCY_BUCKET_BOUNDS_NS: readonly number[] = Array.from({ length: 
   Math.round(1e5 * Math.pow(10, i / 2)),
 );
 
+/** The stats are kept per minute of the spans' start: windows are whole minutes. */
+export const NS_PER_MINUTE = 60_000_000_000n;
+
 export interface LatencyStats {
   /** Spans counted: requests for a service or an entry operation, calls for an outgoing one. */
   count: number;

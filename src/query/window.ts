@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../model/errors.js';
 import type { Nanos } from '../model/span.js';
+import { NS_PER_MINUTE } from '../model/stats-ports.js';
 import { parseTime } from './params.js';
 
 /**
@@ -70,4 +71,13 @@ export function parseWindow(q: WindowQuery, nowMs: number, view: WindowView): Ti
 
 export function isPreset(s: string): s is Preset {
   return (PRESETS as readonly string[]).includes(s);
+}
+
+/** Stats are kept per minute: a window covers the whole minutes it touches, [first minute, end of last). */
+
+export function minuteWindow(w: TimeWindow): { startNs: Nanos; endNs: Nanos } | undefined {
+  if (w.startNs === undefined) return undefined;
+  const first = w.startNs / NS_PER_MINUTE;
+  const last = w.endNs / NS_PER_MINUTE;
+  return { startNs: first * NS_PER_MINUTE, endNs: (last + 1n) * NS_PER_MINUTE };
 }

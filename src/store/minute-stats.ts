@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SpanKind } from '../model/span.js';
+import { NS_PER_MINUTE } from '../model/stats-ports.js';
 import type { Db } from './open.js';
 import { DurationSketch } from './sketch.js';
 
@@ -8,7 +9,7 @@ import { DurationSketch } from './sketch.js';
  * per write batch, then upserted once per touched row, in the batch's transaction.
  */
 
-export const NS_PER_MINUTE = 60_000_000_000n;
+export { NS_PER_MINUTE };
 
 /** op_minutes.role: what a span is to its service. */
 export const Role = { ENTRY: 0, CALL: 1, INTERNAL: 2 } as const;

@@ -1,3 +1,5 @@
+import { spanFailed } from '../../src/model/failure.js';
+import type { Attributes } from '../../src/model/span.js';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -60,6 +62,7 @@ function expectSameSpans(api: { spans: any[] }, sdk: ReadableSpan[], service: st
       endTimeUnixNano: String(hrToNs(s.endTime)),
       durationMs: Number(hrToNs(s.endTime) - hrToNs(s.startTime)) / 1e6,
       status: { code: STATUS[s.status.code], message: s.status.message ?? '' },
+      error: spanFailed({ kind: s.kind + 1, statusCode: s.status.code, attributes: s.attributes as Attributes }),
       attributes: s.attributes,
       resource: s.resource.attributes,
       scope: { name: 'e2e-scope', version: '9.9.9' },

@@ -42,13 +42,14 @@ const get = (url: string) => getJson(server, url);
 const ids = (body: { traces: Array<{ traceId: string }> }) => body.traces.map((t) => Number.parseInt(t.traceId, 16));
 
 describe('GET /api/services', () => {
-  it('lists services with span, trace and error counts', async () => {
+  it('lists services with their requests (entry spans) and failed requests, and span and trace counts', async () => {
     const { status, body } = await get('/api/services');
     expect(status).toBe(200);
+    // backend only makes calls (CLIENT spans): no requests of its own, but two failed spans.
     expect(body).toEqual({
       services: [
-        { name: 'backend', spanCount: 10, traceCount: 10, errorCount: 2 },
-        { name: 'frontend', spanCount: 10, traceCount: 10, errorCount: 0 },
+        { name: 'backend', requests: 0, errors: 0, spanCount: 10, errorSpanCount: 2, traceCount: 10 },
+        { name: 'frontend', requests: 10, errors: 0, spanCount: 10, errorSpanCount: 0, traceCount: 10 },
       ],
     });
   });
@@ -59,15 +60,15 @@ describe('GET /api/services/{service}/operations', () => {
     const { body } = await get('/api/services/frontend/operations');
     expect(body.operations).toHaveLength(1);
     const op = body.operations[0];
-    expect(op).toMatchObject({ name: 'GET /', kind: 'server', spanCount: 10, errorCount: 0 });
+    expect(op).toMatchObject({ name: 'GET /', label: 'GET /', kind: 'server', role: 'entry', callee: '', spanCount: 10, errorCount: 0 });
     expect(op.p50Ms).toBeGreaterThanOrEqual(49);
     expect(op.p50Ms).toBeLessThanOrEqual(61);
     expect(op.p99Ms).toBeGreaterThanOrEqual(99);
     expect(op.p99Ms).toBeLessThanOrEqual(101);
     const backend = (await get('/api/services/backend/operations')).body.operations;
-    expect(backend.map((o: { name: string; kind: string; errorCount: number }) => [o.name, o.kind, o.errorCount])).toEqual([
-      ['INSERT', 'client', 0],
-      ['SELECT', 'client', 2],
+    expect(backend.map((o: { name: string; kind: string; role: string; errorCount: number }) => [o.name, o.kind, o.role, o.errorCount])).toEqual([
+      ['INSERT', 'client', 'call', 0],
+      ['SELECT', 'client', 'call', 2],
     ]);
   });
   it('is empty for an unknown service, and decodes the path', async () => {

@@ -67,7 +67,7 @@ describe('/services', () => {
     const res = await get('/services?window=5m');
     expect(res.body).toContain('services-table'); // the XSS-named service's span is 1 min old
     const empty = await get(`/services?start=${NOW_MS - 100_000_000}&end=${NOW_MS - 99_000_000}`);
-    expect(empty.body).toContain('No spans in this window');
+    expect(empty.body).toContain('No requests in this window');
   });
 
   it('gives htmx the region alone', async () => {
