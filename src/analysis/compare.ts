@@ -1,5 +1,4 @@
 import type { Span, SpanId } from '../model/span.js';
-import { StatusCode } from '../model/span.js';
 import { nsToMs } from './duration.js';
 import { callTarget, isOutgoing } from './semconv.js';
 import { buildTree } from './tree.js';
@@ -185,7 +184,7 @@ function side(node: SpanNode, tree: TraceTree): SideSpan {
     spanId: span.spanId,
     durationMs: nsToMs(span.endTimeUnixNano - span.startTimeUnixNano),
     offsetMs: nsToMs(span.startTimeUnixNano - tree.startNs),
-    error: span.statusCode === StatusCode.ERROR,
+    error: span.error,
     orphan: node.parent === undefined && span.parentSpanId !== '' && !tree.nodes.has(span.parentSpanId),
   };
 }
@@ -209,7 +208,7 @@ export function summariseTrace(tree: TraceTree): TraceSideSummary {
   return {
     spanCount: tree.spans.length,
     durationMs: tree.spans.length ? nsToMs(tree.endNs - tree.startNs) : 0,
-    errorCount: tree.spans.filter((s) => s.statusCode === StatusCode.ERROR).length,
+    errorCount: tree.spans.filter((s) => s.error).length,
     rootService: root?.service ?? '',
     rootName: root?.name ?? '',
     startNs: tree.spans.length ? tree.startNs : 0n,

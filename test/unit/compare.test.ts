@@ -79,7 +79,7 @@ describe('compareTraces', () => {
   });
 
   it('summarises each side: duration, span and error counts, root, start', () => {
-    const b = checkout([20, 20, 20]).map((s) => (s.spanId === 'i3' ? { ...s, statusCode: 2 } : s));
+    const b = checkout([20, 20, 20]).map((s) => (s.spanId === 'i3' ? { ...s, statusCode: 2, error: true } : s));
     const c = compareTraces(checkout([20, 20, 20]), b);
     expect(c.a).toMatchObject({ spanCount: 5, durationMs: 100, errorCount: 0, rootService: 'frontend', rootName: 'GET /' });
     expect(c.b.errorCount).toBe(1);
