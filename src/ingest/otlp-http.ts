@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  httpStatusOf,
   InvalidInputError,
   OverloadedError,
   PayloadTooLargeError,
@@ -35,7 +36,7 @@ export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error, req, reply) => {
-    const status = statusFor(err);
+    const status = httpStatusOf(err);
     if (status >= 500) req.log.error(err);
     const message = status >= 500 && !(err instanceof OverloadedError) ? 'internal error' : err.message;
     if (err instanceof OverloadedError) reply.header('retry-after', String(err.retryAfterSeconds));
@@ -117,16 +118,6 @@ async function decompress(req: FastifyRequest, limit: number): Promise<Buffer> {
     }
     throw new InvalidInputError(`body is not valid ${coding}: ${(err as Error).message}`);
   }
-}
-
-function statusFor(err: unknown): number {
-  if (err instanceof InvalidInputError) return 400;
-  if (err instanceof UnsupportedMediaTypeError) return 415;
-  if (err instanceof PayloadTooLargeError) return 413;
-  if (err instanceof OverloadedError) return 503;
-  const code = (err as { statusCode?: number }).statusCode;
-  // Fastify's own errors (body too large, bad content length) carry a 4xx status.
-  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
 }
 
 /** Every 4xx/5xx carries a google.rpc.Status in the request's encoding (reference §1.2). */
