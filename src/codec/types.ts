@@ -1,11 +1,15 @@
-import type { Nanos, SpanId, TraceId } from '../model/span.js';
+import type { Attributes, Nanos, SpanId, TraceId } from '../model/span.js';
 
 /**
  * The stored form of spans (store v2). Ingest decodes OTLP into these; the store writes them as they are; the
- * readers decode them back. Format: src/codec/format.md (chunk.ts documents it in code).
+ * readers decode them back. The byte format is documented in src/codec/format.ts.
  */
 
-/** One trace's spans from one export request, encoded: a row of `chunks`, beside the trace ID. */
+/**
+ * One trace's spans from one export request, encoded: a row of `chunks`, beside the trace ID. The chunks of one
+ * decoded request are views into one ArrayBuffer (`data.buffer`), so a request's chunks cross to a worker as one
+ * transfer; `data.byteOffset`/`byteLength` delimit this chunk.
+ */
 export interface EncodedChunk {
   traceId: TraceId;
   data: Uint8Array;
@@ -49,12 +53,212 @@ export interface SpanMeta {
 export interface DecodedRequest {
   /** The accepted spans, in request order. */
   spans: SpanMeta[];
-  /** One chunk per trace of the request, holding its accepted spans. */
+  /** One chunk per trace of the request, holding its accepted spans (in request order of first appearance). */
   chunks: EncodedChunk[];
-  /** Every resource and scope the chunks reference. */
+  /** Every resource and scope the chunks reference, once per hash. */
   dimensions: EncodedDimension[];
   /** Spans dropped as invalid (bad ID length, all-zero IDs, end before start). */
   rejected: number;
   /** '' when nothing was rejected; otherwise the first few reasons, for `partial_success.error_message`. */
   rejectionMessage: string;
+}
+
+// ---- read back: the read model (model/span.ts) ----
+
+/** A resource dimension as the read model wants it (`Span.resource` plus its service name). */
+export interface ResourceDimension {
+  kind: 'resource';
+  /** `service.name` when it is a string, else `unknown_service`. */
+  serviceName: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+export interface ScopeDimension {
+  kind: 'scope';
+  name: string;
+  version: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+export type DimensionInfo = ResourceDimension | ScopeDimension;
+
+/** What `readChunk` resolves a chunk's dimension hashes with: a map, or a function (a cache in front of the db). */
+export type DimensionLookup = ReadonlyMap<string, DimensionInfo> | ((hash: string) => DimensionInfo | undefined);
+
+// ---- read back, typed: what came in, for exports (OTLP JSON/protobuf, Tempo, forwarding) ----
+
+/**
+ * An OTLP AnyValue with its type kept: int64 exact as a bigint, a double stays a double (NaN, ±Infinity and -0
+ * included), bytes stay bytes. `{}` is the empty value. Shaped like OTLP/JSON, so exporters map it field by field.
+ */
+export type TypedValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: bigint }
+  | { doubleValue: number }
+  | { bytesValue: Uint8Array }
+  | { arrayValue: { values: TypedValue[] } }
+  | { kvlistValue: { values: TypedKeyValue[] } }
+  | Record<string, never>;
+
+export interface TypedKeyValue {
+  key: string;
+  value: TypedValue;
+}
+
+export interface TypedEvent {
+  timeUnixNano: Nanos;
+  name: string;
+  attributes: TypedKeyValue[];
+  droppedAttributesCount: number;
+}
+
+export interface TypedLink {
+  /** Lowercase hex of whatever bytes were sent (normally 16 / 8 bytes). */
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  attributes: TypedKeyValue[];
+  droppedAttributesCount: number;
+  flags: number;
+}
+
+/** A span as it came in, with what ingest decided about it; resource and scope by dimension hash. */
+export interface TypedSpan {
+  traceId: TraceId;
+  spanId: SpanId;
+  parentSpanId: SpanId | '';
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: Nanos;
+  endTimeUnixNano: Nanos;
+  attributes: TypedKeyValue[];
+  droppedAttributesCount: number;
+  events: TypedEvent[];
+  droppedEventsCount: number;
+  links: TypedLink[];
+  droppedLinksCount: number;
+  statusCode: number;
+  statusMessage: string;
+  error: boolean;
+  callee: string;
+  address: string;
+  /** Dimension hashes (EncodedDimension.hash). */
+  resource: string;
+  scope: string;
+}
+
+export interface TypedResource {
+  kind: 'resource';
+  attributes: TypedKeyValue[];
+  droppedAttributesCount: number;
+}
+
+export interface TypedScope {
+  kind: 'scope';
+  name: string;
+  version: string;
+  attributes: TypedKeyValue[];
+  droppedAttributesCount: number;
+}
+
+// ---- read back, light: the writer's per-span index fields ----
+
+/**
+ * What `readChunkIndex` reads of a span: its index fields, and the values of the keys asked for in the text form
+ * of the attribute search (strings as they are; ints and doubles as written, NaN/Infinity/-Infinity included;
+ * `true`/`false`; bytes as base64). Arrays, kvlists and empty values are not indexed.
+ */
+export interface IndexedSpan {
+  spanId: SpanId;
+  parentSpanId: SpanId | '';
+  kind: number;
+  flags: number;
+  startNs: Nanos;
+  endNs: Nanos;
+  error: boolean;
+  name: string;
+  callee: string;
+  address: string;
+  statusCode: number;
+  /** Dimension hashes. */
+  resource: string;
+  scope: string;
+  /** [key, text] of the span's own attributes, in order. */
+  values: Array<[string, string]>;
+  /** [key, text] of its events' attributes, event by event. */
+  eventValues: Array<[string, string]>;
+}
+
+// ---- encoding already-parsed spans (tests, migrations, Zipkin, imports) ----
+
+/**
+ * Attributes to encode: a read-model object (integer numbers → INT, other numbers → DOUBLE, strings, booleans,
+ * null → empty, arrays, objects → KVLIST), or typed key/values (kept exactly).
+ */
+export type AttributesInput = Attributes | readonly TypedKeyValue[];
+
+export interface EventInput {
+  name: string;
+  timeUnixNano: Nanos;
+  attributes?: AttributesInput;
+  droppedAttributesCount?: number;
+}
+
+export interface LinkInput {
+  traceId: string;
+  spanId: string;
+  traceState?: string;
+  attributes?: AttributesInput;
+  droppedAttributesCount?: number;
+  flags?: number;
+}
+
+/**
+ * A span to encode; a read-model `Span` is one. `error` defaults to model/failure.ts's rule, `callee`/`address`
+ * to model/semconv.ts's callEndsOf, as ingest decides them.
+ */
+export interface SpanInput {
+  traceId: TraceId;
+  spanId: SpanId;
+  parentSpanId?: SpanId | '';
+  traceState?: string;
+  flags?: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: Nanos;
+  endTimeUnixNano: Nanos;
+  attributes: AttributesInput;
+  droppedAttributesCount?: number;
+  events?: readonly EventInput[];
+  droppedEventsCount?: number;
+  links?: readonly LinkInput[];
+  droppedLinksCount?: number;
+  statusCode?: number;
+  statusMessage?: string;
+  error?: boolean;
+  callee?: string;
+  address?: string;
+}
+
+export interface ResourceInput {
+  attributes: AttributesInput;
+  droppedAttributesCount?: number;
+}
+
+export interface ScopeInput {
+  name?: string;
+  version?: string;
+  attributes?: AttributesInput;
+  droppedAttributesCount?: number;
+}
+
+/** A read-model span, or any span input that says which resource and scope it belongs to. */
+export interface SpanWithDimensions extends SpanInput {
+  resource: ResourceInput;
+  scope: ScopeInput;
 }

@@ -1,13 +1,6 @@
-import type { SpanRecord } from '../model/span.js';
+import type { DecodedRequest, EncodedChunk, EncodedDimension, SpanMeta } from '../codec/types.js';
 
-/** What a decoder makes of one export request: the valid spans, and a count of the invalid ones. */
-export interface DecodedRequest {
-  spans: SpanRecord[];
-  /** Spans dropped as invalid (bad ID length, all-zero IDs, end before start). */
-  rejected: number;
-  /** '' when nothing was rejected; otherwise the first few reasons, for `partial_success.error_message`. */
-  rejectionMessage: string;
-}
+export type { DecodedRequest } from '../codec/types.js';
 
 const MAX_REASONS = 3;
 
@@ -21,10 +14,12 @@ export class Rejections {
     if (this.reasons.length < MAX_REASONS && !this.reasons.includes(reason)) this.reasons.push(reason);
   }
 
-  result(spans: SpanRecord[]): DecodedRequest {
+  result(spans: SpanMeta[], encoded: { chunks: EncodedChunk[]; dimensions: EncodedDimension[] }): DecodedRequest {
     const more = this.count > this.reasons.length ? ` (${this.count} spans rejected in all)` : '';
     return {
       spans,
+      chunks: encoded.chunks,
+      dimensions: encoded.dimensions,
       rejected: this.count,
       rejectionMessage: this.count === 0 ? '' : this.reasons.join('; ') + more,
     };

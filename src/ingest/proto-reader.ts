@@ -137,3 +137,38 @@ function invalid(detail: string, what: string): InvalidInputError {
 function truncated(at: number, what: string): InvalidInputError {
   return invalid(`truncated at byte ${at}`, what);
 }
+
+/** A uint32 stored little-endian at `p` (bounds already checked). */
+export function u32le(b: Buffer, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+/** Where the fields of one kind were found in a message: (start, end) pairs, reused from message to message. */
+export class Ranges {
+  private a = new Int32Array(64);
+  n = 0;
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  /** Records the length-delimited field at `r.pos` and steps over it. */
+  take(r: ProtoReader, end: number, what: string): void {
+    const e = r.lenEnd(end, what);
+    if (this.n * 2 === this.a.length) {
+      const bigger = new Int32Array(this.a.length * 2);
+      bigger.set(this.a);
+      this.a = bigger;
+    }
+    this.a[this.n * 2] = r.pos;
+    this.a[this.n * 2 + 1] = e;
+    this.n++;
+    r.pos = e;
+  }
+
+  /** Moves `r` to the start of range `i` and returns its end. */
+  at(r: ProtoReader, i: number): number {
+    r.pos = this.a[i * 2];
+    return this.a[i * 2 + 1];
+  }
+}

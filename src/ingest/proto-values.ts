@@ -1,55 +1,37 @@
+import type { RequestEncoder } from '../codec/encoder.js';
+import { MAX_VALUE_DEPTH } from '../codec/format.js';
 import { InvalidInputError } from '../model/errors.js';
-import { doubleText, int64Text, MAX_VALUE_DEPTH } from './attributes.js';
-import { type JsonWriter, type KeyRanges, KeyRangesPool } from './json-writer.js';
 import type { ProtoReader } from './proto-reader.js';
 
 /**
- * Protobuf KeyValue / AnyValue -> JSON text bytes in a JsonWriter (see `AttrValue` in model/span.ts).
- * Proto3 semantics: the oneof's last case wins, and a value sent twice merges (an empty second
- * AnyValue keeps the first); an AnyValue with no case is null.
+ * Protobuf KeyValue / AnyValue -> the chunk's values, types kept (codec/format.ts `value`). Proto3 semantics:
+ * the oneof's last case wins, and a value sent twice merges (an empty second AnyValue keeps the first); an
+ * AnyValue with no case is the empty value. Cases a later one overrides are still checked, into nowhere.
  */
 
-const keyPool = new KeyRangesPool();
 /** Nesting of array/kvlist values: bounded so hostile input cannot overflow the stack. */
 let depth = 0;
 
 /** At the start of every request (an earlier one may have thrown half-way). */
 export function resetValues(): void {
-  keyPool.reset();
   depth = 0;
 }
 
-/** Starts an attributes object in `w`; pair with `closeObject` (strictly nested, like a stack). */
-export function openObject(w: JsonWriter): KeyRanges {
-  w.reset();
-  w.byte(0x7b);
-  return keyPool.acquire();
-}
-
-export function closeObject(w: JsonWriter): string {
-  keyPool.release();
-  w.byte(0x7d);
-  return w.take(0);
-}
-
-/** One KeyValue message as an object member `"key":value`. */
-export function keyValue(r: ProtoReader, end: number, w: JsonWriter, keys: KeyRanges): void {
+/** One KeyValue message at [r.pos, end). */
+export function keyValue(r: ProtoReader, end: number, enc: RequestEncoder): void {
   const start = r.pos;
   const buf = r.buf;
   // Fast path for what every SDK sends: key (< 128 bytes) then one value (< 128 bytes), nothing else.
   if (buf[start] === 0x0a && start + 2 <= end) {
     const ke = start + 2 + buf[start + 1];
     if (buf[start + 1] < 0x80 && ke + 2 <= end && buf[ke] === 0x12 && buf[ke + 1] < 0x80 && ke + 2 + buf[ke + 1] === end) {
-      member(w, keys, buf, start + 2, ke);
-      const v0 = w.pos;
+      enc.keyIn(start + 2, ke);
       r.pos = ke + 2;
-      anyValue(r, end, w, v0);
-      if (w.pos === v0) w.ascii('null');
+      anyValue(r, end, enc);
       return;
     }
   }
-  // First pass: where the key is (the last one wins) and how many values there are; KeyValue
-  // messages are tiny, and the key must be written before the value however the fields are ordered.
+  // The key must be written before the value however the fields are ordered, and the last key wins.
   let ks = 0;
   let ke = 0;
   let vs = 0;
@@ -68,98 +50,159 @@ export function keyValue(r: ProtoReader, end: number, w: JsonWriter, keys: KeyRa
       values++;
     } else r.skip(tag, end, 'KeyValue');
   }
-  member(w, keys, buf, ks, ke);
-  const v0 = w.pos;
-  if (values === 1) {
+  enc.keyIn(ks, ke);
+  if (values === 0) enc.vEmpty();
+  else if (values === 1) {
     r.pos = vs;
-    anyValue(r, ve, w, v0);
-  } else if (values > 1) {
+    anyValue(r, ve, enc);
+  } else {
+    // Several values merge into one AnyValue: its last case, wherever it is, wins.
+    const ranges: number[] = [];
     r.pos = start;
     while (r.pos < end) {
       const tag = r.tag(end, 'KeyValue');
       if (tag === 0x12) {
         const e = r.lenEnd(end, 'KeyValue.value');
-        anyValue(r, e, w, v0);
+        ranges.push(r.pos, e);
+        r.pos = e;
       } else r.skip(tag, end, 'KeyValue');
     }
+    lastCase(r, ranges, enc);
   }
-  if (w.pos === v0) w.ascii('null');
   r.pos = end;
 }
 
-/** Writes `,"key":` (no comma for the first member) and notes a repeated key. */
-function member(w: JsonWriter, keys: KeyRanges, buf: Buffer, ks: number, ke: number): void {
-  if (keys.add(buf, ks, ke)) w.dup = true;
-  if (keys.members > 1) w.byte(0x2c);
-  w.quoted(buf, ks, ke);
-  w.byte(0x3a);
+const isCase = (tag: number): boolean =>
+  tag === 0x0a || tag === 0x10 || tag === 0x18 || tag === 0x21 || tag === 0x2a || tag === 0x32 || tag === 0x3a || tag === 0x40;
+
+/** One AnyValue message at [r.pos, end). */
+function anyValue(r: ProtoReader, end: number, enc: RequestEncoder): void {
+  const s = r.pos;
+  if (s === end) {
+    enc.vEmpty();
+    return;
+  }
+  const tag = r.tag(end, 'AnyValue');
+  const at = r.pos;
+  // The usual single field, string or int: read once.
+  if (tag === 0x0a) {
+    const e = r.lenEnd(end, 'AnyValue.string_value');
+    if (e === end) {
+      enc.vStrIn(r.pos, e);
+      r.pos = e;
+      return;
+    }
+    r.pos = at;
+  } else if (tag === 0x18) {
+    const lo = r.varint(end, 'AnyValue.int_value');
+    if (r.pos === end) {
+      enc.vInt(lo, r.hi);
+      return;
+    }
+    r.pos = at;
+  }
+  r.skip(tag, end, 'AnyValue');
+  if (r.pos === end) {
+    // One field: the common case.
+    if (isCase(tag)) {
+      r.pos = at;
+      valueCase(r, tag, end, enc);
+    } else enc.vEmpty();
+    r.pos = end;
+    return;
+  }
+  lastCase(r, [s, end], enc);
 }
 
-/** Writes the value at `v0`; each case found rewinds to `v0` first, so the last one wins. */
-function anyValue(r: ProtoReader, end: number, w: JsonWriter, v0: number): void {
-  while (r.pos < end) {
-    const tag = r.tag(end, 'AnyValue');
-    switch (tag) {
-      case 0x0a: {
-        const e = r.lenEnd(end, 'AnyValue.string_value');
-        w.pos = v0;
-        w.quoted(r.buf, r.pos, e);
-        r.pos = e;
-        break;
-      }
-      case 0x10: {
-        const lo = r.varint(end, 'AnyValue.bool_value');
-        w.pos = v0;
-        w.ascii(lo !== 0 || r.hi !== 0 ? 'true' : 'false');
-        break;
-      }
-      case 0x18: {
-        const lo = r.varint(end, 'AnyValue.int_value');
-        w.pos = v0;
-        w.ascii(int64Text(lo, r.hi));
-        break;
-      }
-      case 0x21: {
-        const x = r.double(end, 'AnyValue.double_value');
-        w.pos = v0;
-        w.ascii(doubleText(x));
-        break;
-      }
-      case 0x2a: {
-        const e = r.lenEnd(end, 'AnyValue.array_value');
-        w.pos = v0;
-        arrayValue(r, e, w);
-        break;
-      }
-      case 0x32: {
-        const e = r.lenEnd(end, 'AnyValue.kvlist_value');
-        w.pos = v0;
-        kvlistValue(r, e, w);
-        break;
-      }
-      case 0x3a: {
-        const e = r.lenEnd(end, 'AnyValue.bytes_value');
-        w.pos = v0;
-        w.ascii('"' + r.buf.toString('base64', r.pos, e) + '"');
-        r.pos = e;
-        break;
-      }
-      case 0x40:
-        // string_value_strindex points into a profiles dictionary that traces do not have.
-        r.varint(end, 'AnyValue.string_value_strindex');
-        w.pos = v0;
-        w.ascii('null');
-        break;
-      default:
-        r.skip(tag, end, 'AnyValue');
+/** Encodes the last case found in the AnyValue bytes `ranges` (start/end pairs); earlier cases are checked only. */
+function lastCase(r: ProtoReader, ranges: number[], enc: RequestEncoder): void {
+  const cases: number[] = [];
+  for (let i = 0; i < ranges.length; i += 2) {
+    const e = ranges[i + 1];
+    r.pos = ranges[i];
+    while (r.pos < e) {
+      const tag = r.tag(e, 'AnyValue');
+      const at = r.pos;
+      r.skip(tag, e, 'AnyValue');
+      if (isCase(tag)) cases.push(tag, at, e);
     }
+  }
+  if (cases.length === 0) {
+    enc.vEmpty();
+    return;
+  }
+  for (let i = 0; i < cases.length; i += 3) {
+    const last = i === cases.length - 3;
+    const mark = last ? 0 : enc.discardBegin();
+    r.pos = cases[i + 1];
+    valueCase(r, cases[i], cases[i + 2], enc);
+    if (!last) enc.discardEnd(mark);
   }
 }
 
-function arrayValue(r: ProtoReader, end: number, w: JsonWriter): void {
+/** The case `tag` whose payload starts at r.pos, inside an AnyValue ending at `end`. */
+function valueCase(r: ProtoReader, tag: number, end: number, enc: RequestEncoder): void {
+  switch (tag) {
+    case 0x0a: {
+      const e = r.lenEnd(end, 'AnyValue.string_value');
+      enc.vStrIn(r.pos, e);
+      r.pos = e;
+      return;
+    }
+    case 0x10: {
+      const lo = r.varint(end, 'AnyValue.bool_value');
+      enc.vBool(lo !== 0 || r.hi !== 0);
+      return;
+    }
+    case 0x18: {
+      const lo = r.varint(end, 'AnyValue.int_value');
+      enc.vInt(lo, r.hi);
+      return;
+    }
+    case 0x21:
+      enc.vDoubleIn(r.fixed(8, end, 'AnyValue.double_value'));
+      return;
+    case 0x2a: {
+      const e = r.lenEnd(end, 'AnyValue.array_value');
+      arrayValue(r, e, enc);
+      r.pos = e;
+      return;
+    }
+    case 0x32: {
+      const e = r.lenEnd(end, 'AnyValue.kvlist_value');
+      kvlistValue(r, e, enc);
+      r.pos = e;
+      return;
+    }
+    case 0x3a: {
+      const e = r.lenEnd(end, 'AnyValue.bytes_value');
+      enc.vBytesIn(r.pos, e);
+      r.pos = e;
+      return;
+    }
+    default:
+      // 0x40, string_value_strindex, points into a profiles dictionary that traces do not have.
+      r.varint(end, 'AnyValue.string_value_strindex');
+      enc.vEmpty();
+  }
+}
+
+/** How many fields `tag` the message at [r.pos, end) has; checks the others on the way and rewinds. */
+function countFields(r: ProtoReader, end: number, tag: number, what: string): number {
+  const start = r.pos;
+  let n = 0;
+  while (r.pos < end) {
+    const t = r.tag(end, what);
+    if (t === tag) n++;
+    r.skip(t, end, what);
+  }
+  r.pos = start;
+  return n;
+}
+
+function arrayValue(r: ProtoReader, end: number, enc: RequestEncoder): void {
   enter(r);
-  w.byte(0x5b);
-  let first = true;
+  enc.vArray(countFields(r, end, 0x0a, 'ArrayValue'));
   while (r.pos < end) {
     const tag = r.tag(end, 'ArrayValue');
     if (tag !== 0x0a) {
@@ -167,27 +210,24 @@ function arrayValue(r: ProtoReader, end: number, w: JsonWriter): void {
       continue;
     }
     const e = r.lenEnd(end, 'ArrayValue.values');
-    if (!first) w.byte(0x2c);
-    first = false;
-    const v0 = w.pos;
-    anyValue(r, e, w, v0);
-    if (w.pos === v0) w.ascii('null');
+    anyValue(r, e, enc);
+    r.pos = e;
   }
-  w.byte(0x5d);
   depth--;
 }
 
-function kvlistValue(r: ProtoReader, end: number, w: JsonWriter): void {
+function kvlistValue(r: ProtoReader, end: number, enc: RequestEncoder): void {
   enter(r);
-  w.byte(0x7b);
-  const keys = keyPool.acquire();
+  enc.vKvlist(countFields(r, end, 0x0a, 'KeyValueList'));
   while (r.pos < end) {
     const tag = r.tag(end, 'KeyValueList');
-    if (tag === 0x0a) keyValue(r, r.lenEnd(end, 'KeyValueList.values'), w, keys);
-    else r.skip(tag, end, 'KeyValueList');
+    if (tag === 0x0a) {
+      const e = r.lenEnd(end, 'KeyValueList.values');
+      keyValue(r, e, enc);
+      r.pos = e;
+    } else r.skip(tag, end, 'KeyValueList');
   }
-  keyPool.release();
-  w.byte(0x7d);
+  enc.endKvlist();
   depth--;
 }
 
