@@ -397,7 +397,7 @@ export class RequestEncoder {
     this.type(V_KVLIST);
     this.u32(count);
     const d = ++this.kvDepth;
-    if (this.keysAt.length <= d) this.keysAt.push([]);
+    while (this.keysAt.length <= d) this.keysAt.push([]);
     this.keysAt[d].length = 0;
   }
 

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { topLevelInt } from '../../src/model/attr-text.js';
-import { recordFailed } from '../../src/ingest/validate.js';
+import { encodeSpans, readChunkTyped } from '../../src/codec/index.js';
+import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { isFailure, spanFailed } from '../../src/model/failure.js';
-import { SpanKind, StatusCode } from '../../src/model/span.js';
+import { SpanKind, StatusCode, type Attributes } from '../../src/model/span.js';
 
 const { SERVER, CLIENT, INTERNAL } = SpanKind;
 const { UNSET, OK, ERROR } = StatusCode;
+
+/** What ingest decides (codec/decide.ts, from the attributes it has just encoded) for a span sent as OTLP/JSON. */
+function ingestDecides(kind: number, statusCode: number, attributes: Array<{ key: string; value: object }>): boolean {
+  const body = JSON.stringify({
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '1'.repeat(32), spanId: '2'.repeat(16), kind, status: { code: statusCode }, attributes }] }] }],
+  });
+  return decodeJsonRequest(body).spans[0].error;
+}
+
+const intValue = (n: number) => ({ intValue: n });
 
 describe('the one definition of a failed span', () => {
   it('follows the status when it is set, and the HTTP rules when it is not', () => {
@@ -18,31 +28,37 @@ describe('the one definition of a failed span', () => {
     expect(isFailure(CLIENT, UNSET, undefined)).toBe(false);
   });
 
-  it('reads the status code from decoded JSON text as from parsed attributes', () => {
-    const cases: Array<[number, number, Record<string, unknown>]> = [
-      [SERVER, UNSET, { 'http.response.status_code': 503 }],
-      [SERVER, UNSET, { 'http.status_code': '500' }],
-      [CLIENT, UNSET, { 'url.full': 'http://x/', 'http.response.status_code': 404 }],
-      [SERVER, UNSET, { nested: { 'http.response.status_code': 500 } }],
-      [SERVER, UNSET, { note: '"http.response.status_code":500' }],
-      [SERVER, UNSET, { 'http.response.status_code': 200, 'http.status_code': 500 }],
-      [INTERNAL, ERROR, {}],
+  it('ingest decides from the encoded attributes exactly as spanFailed does from parsed ones', () => {
+    const cases: Array<[number, number, Array<{ key: string; value: object }>, Attributes]> = [
+      [SERVER, UNSET, [{ key: 'http.response.status_code', value: intValue(503) }], { 'http.response.status_code': 503 }],
+      [SERVER, UNSET, [{ key: 'http.status_code', value: { stringValue: '500' } }], { 'http.status_code': '500' }],
+      [CLIENT, UNSET, [{ key: 'url.full', value: { stringValue: 'http://x/' } }, { key: 'http.response.status_code', value: intValue(404) }], { 'url.full': 'http://x/', 'http.response.status_code': 404 }],
+      [SERVER, UNSET, [{ key: 'nested', value: { kvlistValue: { values: [{ key: 'http.response.status_code', value: intValue(500) }] } } }], { nested: { 'http.response.status_code': 500 } }],
+      [SERVER, UNSET, [{ key: 'note', value: { stringValue: '"http.response.status_code":500' } }], { note: '"http.response.status_code":500' }],
+      [SERVER, UNSET, [{ key: 'http.response.status_code', value: intValue(200) }, { key: 'http.status_code', value: intValue(500) }], { 'http.response.status_code': 200, 'http.status_code': 500 }],
+      [SERVER, UNSET, [{ key: 'http.response.status_code', value: { doubleValue: 502 } }], { 'http.response.status_code': 502 }],
+      [SERVER, UNSET, [{ key: 'http.response.status_code', value: { doubleValue: 502.5 } }], { 'http.response.status_code': 502.5 }],
+      [SERVER, UNSET, [{ key: 'http.response.status_code', value: intValue(500) }, { key: 'http.response.status_code', value: intValue(200) }], { 'http.response.status_code': 200 }],
+      [SERVER, UNSET, [{ key: 'http.status_code', value: { arrayValue: { values: [intValue(500)] } } }], { 'http.status_code': [500] }],
+      [INTERNAL, ERROR, [], {}],
+      [SERVER, OK, [{ key: 'http.response.status_code', value: intValue(500) }], { 'http.response.status_code': 500 }],
     ];
-    for (const [kind, statusCode, attrs] of cases) {
-      const json = JSON.stringify(attrs);
-      expect(recordFailed({ kind, statusCode, attributes: json }), json).toBe(spanFailed({ kind, statusCode, attributes: attrs as never }));
+    for (const [kind, statusCode, otlp, attrs] of cases) {
+      expect(ingestDecides(kind, statusCode, otlp), JSON.stringify(attrs)).toBe(spanFailed({ kind, statusCode, attributes: attrs }));
     }
-    expect(recordFailed({ kind: SERVER, statusCode: UNSET, attributes: '{"nested":{"http.response.status_code":500}}' })).toBe(false);
-    expect(recordFailed({ kind: SERVER, statusCode: UNSET, attributes: '{"http.response.status_code":502}' })).toBe(true);
   });
 
-  it('finds only top-level integer members', () => {
-    expect(topLevelInt('{"a":1,"k":42}', 'k')).toBe(42);
-    expect(topLevelInt('{"k":"42"}', 'k')).toBe(42);
-    expect(topLevelInt('{"k":4.5}', 'k')).toBeUndefined();
-    expect(topLevelInt('{"k":"x42"}', 'k')).toBeUndefined();
-    expect(topLevelInt('{"s":"{\\"k\\":1}","k":7}', 'k')).toBe(7);
-    expect(topLevelInt('{"arr":[{"k":1}],"k":8}', 'k')).toBe(8);
-    expect(topLevelInt('{}', 'k')).toBeUndefined();
+  it('the encoder of parsed spans decides the same way when it is not told', () => {
+    const span = (attributes: Attributes, kind: number, error?: boolean) => ({
+      traceId: '1'.repeat(32), spanId: '2'.repeat(16), name: 'x', kind, startTimeUnixNano: 1n, endTimeUnixNano: 2n, attributes,
+      error, resource: { attributes: {} }, scope: {},
+    });
+    const decided = (s: ReturnType<typeof span>) => {
+      const { chunks } = encodeSpans([s]);
+      return readChunkTyped(chunks[0].data, chunks[0].traceId)[0].error;
+    };
+    expect(decided(span({ 'http.response.status_code': 404 }, CLIENT))).toBe(true);
+    expect(decided(span({ 'http.response.status_code': 404 }, SERVER))).toBe(false);
+    expect(decided(span({ 'http.response.status_code': 404 }, SERVER, true))).toBe(true); // told: kept
   });
 });

@@ -1,12 +1,14 @@
-import { expectedEnds } from '../fixtures/sdk-spans.js';
-import { spanFailed } from '../../src/model/failure.js';
-import type { Attributes } from '../../src/model/span.js';
 import { describe, expect, it } from 'vitest';
+import { readDimensionTyped } from '../../src/codec/index.js';
 import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { decodeProtobufRequest } from '../../src/ingest/otlp-proto.js';
+import { spanFailed } from '../../src/model/failure.js';
+import type { Attributes, Span } from '../../src/model/span.js';
 import {
   expectedAttrs,
+  expectedTypedAttrs,
   type JsonStyle,
+  readBack,
   type TAttr,
   type TResource,
   type TSpan,
@@ -14,7 +16,7 @@ import {
   toJson,
   toProtobuf,
 } from '../fixtures/otlp-model.js';
-import { parseRecord } from '../fixtures/sdk-spans.js';
+import { expectedEnds } from '../fixtures/sdk-spans.js';
 
 /** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
 function rng(seed: number) {
@@ -95,26 +97,43 @@ function style(r: Rng): JsonStyle {
   return { snake: flip(), upperHex: flip(), base64Ids: r.next() < 0.2, numbers: flip(), enumNames: flip(), urlSafeBytes: flip() };
 }
 
-function expected(resources: TResource[]) {
+/** The read model of every span of the request, in request order. */
+function expected(resources: TResource[]): Span[] {
   return resources.flatMap((res) => {
-    const resourceAttrs = expectedAttrs(res.attrs);
+    const resourceAttrs = expectedAttrs(res.attrs) as Attributes;
     const service = resourceAttrs['service.name'];
     return res.scopes.flatMap((sc) =>
-      sc.spans.map((s) => ({
+      sc.spans.map((s): Span => ({
         traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, traceState: s.traceState, flags: s.flags,
-        name: s.name, kind: s.kind, startTimeUnixNano: s.start, endTimeUnixNano: s.end, attributes: expectedAttrs(s.attrs),
+        name: s.name, kind: s.kind, service: typeof service === 'string' ? service : 'unknown_service',
+        startTimeUnixNano: s.start, endTimeUnixNano: s.end, attributes: expectedAttrs(s.attrs) as Attributes,
         droppedAttributesCount: s.droppedAttrs,
-        events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.time.toString(), attributes: expectedAttrs(e.attrs), droppedAttributesCount: e.dropped })),
+        events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.time, attributes: expectedAttrs(e.attrs) as Attributes, droppedAttributesCount: e.dropped })),
         droppedEventsCount: s.droppedEvents,
-        links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attributes: expectedAttrs(l.attrs), droppedAttributesCount: l.dropped, flags: l.flags })),
+        links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attributes: expectedAttrs(l.attrs) as Attributes, droppedAttributesCount: l.dropped, flags: l.flags })),
         droppedLinksCount: s.droppedLinks, statusCode: s.statusCode, statusMessage: s.statusMessage,
         error: spanFailed({ kind: s.kind, statusCode: s.statusCode, attributes: expectedAttrs(s.attrs) as Attributes }),
-        ...expectedEnds(s.kind, expectedAttrs(s.attrs) as Attributes),
-        resource: { serviceName: typeof service === 'string' ? service : 'unknown_service', attributes: resourceAttrs, droppedAttributesCount: res.dropped },
-        scope: { name: sc.name, version: sc.version, attributes: expectedAttrs(sc.attrs), droppedAttributesCount: sc.dropped },
+        resource: { attributes: resourceAttrs, droppedAttributesCount: res.dropped },
+        scope: { name: sc.name, version: sc.version, attributes: expectedAttrs(sc.attrs) as Attributes, droppedAttributesCount: sc.dropped },
       })),
     );
   });
+}
+
+/** The model's spans with their typed attributes and the call ends ingest derives. */
+function expectedTyped(resources: TResource[]) {
+  return resources.flatMap((res) =>
+    res.scopes.flatMap((sc) =>
+      sc.spans.map((s) => ({
+        attributes: expectedTypedAttrs(s.attrs),
+        events: s.events.map((e) => expectedTypedAttrs(e.attrs)),
+        links: s.links.map((l) => expectedTypedAttrs(l.attrs)),
+        ...expectedEnds(s.kind, expectedAttrs(s.attrs) as Attributes),
+        resource: expectedTypedAttrs(res.attrs),
+        scope: expectedTypedAttrs(sc.attrs),
+      })),
+    ),
+  );
 }
 
 // 500 seeds in 10 tests; each assertion names its seed, and `check(seed)` reproduces one alone.
@@ -130,16 +149,17 @@ function check(seed: number): void {
   const pb = decodeProtobufRequest(toProtobuf(model));
   const js = decodeJsonRequest(toJson(model, style(r)));
   expect(pb.rejected, `seed ${seed}`).toBe(0);
-  expect(js, `seed ${seed}: JSON vs protobuf`).toEqual(pb); // identical text, not just equal once parsed
-  expect(pb.spans.map(parseRecord), `seed ${seed}: protobuf vs model`).toEqual(expected(model));
-  for (const s of pb.spans) expect(noDuplicateKeys(s.attributes), `seed ${seed}: ${s.attributes}`).toBe(true);
-}
-
-/**
- * True when no object in the JSON text repeats a key (SQLite's json_extract would pick the first).
- * Our text is what JSON.stringify would write, so re-serialising changes its length only by
- * dropping duplicates.
- */
-function noDuplicateKeys(text: string): boolean {
-  return JSON.stringify(JSON.parse(text)).length === text.length;
+  // The same bytes, not just the same spans once read.
+  expect(js, `seed ${seed}: JSON vs protobuf`).toEqual(pb);
+  const back = readBack(pb);
+  expect(back.spans, `seed ${seed}: protobuf vs model`).toEqual(expected(model));
+  const dims = new Map(pb.dimensions.map((d) => [d.hash, readDimensionTyped(d.data).attributes]));
+  const typed = back.typed.map((t) => ({
+    attributes: t.attributes, events: t.events.map((e) => e.attributes), links: t.links.map((l) => l.attributes),
+    callee: t.callee, address: t.address, resource: dims.get(t.resource), scope: dims.get(t.scope),
+  }));
+  expect(typed, `seed ${seed}: typed vs model`).toEqual(expectedTyped(model));
+  expect(pb.spans.map((m) => [m.spanId, m.error, m.callee]), `seed ${seed}: metas`).toEqual(
+    back.typed.map((t) => [t.spanId, t.error, t.callee]),
+  );
 }

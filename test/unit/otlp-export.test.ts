@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { anyValue, toOtlpJson } from '../../src/format/otlp-json.js';
 import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { spans, TRACE_ID } from '../fixtures/analysis-spans.js';
+import { readBack } from '../fixtures/otlp-model.js';
 
 describe('toOtlpJson', () => {
   const input = spans(
@@ -32,9 +33,9 @@ describe('toOtlpJson', () => {
     expect(anyValue({ k: false })).toEqual({ kvlistValue: { values: [{ key: 'k', value: { boolValue: false } }] } });
   });
 
-  it('decodes back to the same span records', () => {
-    const decoded = decodeJsonRequest(JSON.stringify(toOtlpJson(input)));
-    expect(decoded.spans.map((s) => [s.spanId, s.parentSpanId, s.kind, s.startTimeUnixNano, s.statusCode, JSON.parse(s.attributes)])).toEqual(
+  it('decodes back to the same spans', () => {
+    const decoded = readBack(decodeJsonRequest(JSON.stringify(toOtlpJson(input))));
+    expect(decoded.spans.map((s) => [s.spanId, s.parentSpanId, s.kind, s.startTimeUnixNano, s.statusCode, s.attributes])).toEqual(
       [input[0], input[2], input[1]].map((s) => [s.spanId, s.parentSpanId, s.kind, s.startTimeUnixNano, s.statusCode, s.attributes]),
     );
   });

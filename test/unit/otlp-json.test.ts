@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { TypedValue } from '../../src/codec/types.js';
 import { InvalidInputError } from '../../src/model/errors.js';
 import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { TRACE_JSON, TRACE_JSON_NUMERIC } from '../fixtures/otlp-examples.js';
+import { readBack } from '../fixtures/otlp-model.js';
 
 const TID = '5b8efff798038103d269b633813fc60c';
 const SID = 'eee19b7ec3c1b174';
@@ -12,12 +14,19 @@ function req(...spans: object[]): string {
     resourceSpans: [{ resource: {}, scopeSpans: [{ scope: { name: 'lib' }, spans: spans.map((s) => ({ traceId: TID, spanId: SID, ...s })) }] }],
   });
 }
-const one = (span: object) => {
-  const r = decodeJsonRequest(req(span));
-  expect(r.rejectionMessage).toBe('');
-  return r.spans[0];
+/** A request decoded and its chunks read back (read model, typed, index). */
+const decode = (text: string | Buffer) => {
+  const decoded = decodeJsonRequest(text);
+  return { decoded, ...readBack(decoded) };
 };
-const attrValue = (value: unknown) => JSON.parse(one({ attributes: [{ key: 'v', value }] }).attributes).v;
+function readOne(span: object) {
+  const r = decode(req(span));
+  expect(r.decoded.rejectionMessage).toBe('');
+  return r;
+}
+const one = (span: object) => readOne(span).spans[0];
+const attrValue = (value: unknown) => one({ attributes: [{ key: 'v', value }] }).attributes.v;
+const typedValue = (value: unknown): TypedValue => readOne({ attributes: [{ key: 'v', value }] }).typed[0].attributes[0].value;
 
 function expectInvalid(text: string, message: RegExp): void {
   expect(() => decodeJsonRequest(text)).toThrow(InvalidInputError);
@@ -29,20 +38,20 @@ describe('JSON decoder: the official example', () => {
     ['current (string timestamps, an event)', TRACE_JSON],
     ['older (numeric timestamps)', TRACE_JSON_NUMERIC],
   ])('%s', (_name, text) => {
-    const { spans, rejected } = decodeJsonRequest(Buffer.from(text));
-    expect(rejected).toBe(0);
+    const { decoded, spans } = decode(Buffer.from(text));
+    expect(decoded.rejected).toBe(0);
     expect(spans).toHaveLength(1);
     const s = spans[0];
     expect(s).toMatchObject({
-      traceId: TID, spanId: SID, parentSpanId: 'eee19b7ec3c1b173', name: "I'm a server span", kind: 2,
+      traceId: TID, spanId: SID, parentSpanId: 'eee19b7ec3c1b173', name: "I'm a server span", kind: 2, service: 'my.service',
       startTimeUnixNano: 1544712660000000000n, endTimeUnixNano: 1544712661000000000n,
-      attributes: '{"my.span.attr":"some value"}', statusCode: 0, statusMessage: '', flags: 0, traceState: '',
+      attributes: { 'my.span.attr': 'some value' }, statusCode: 0, statusMessage: '', flags: 0, traceState: '',
     });
-    expect(s.resource).toEqual({ serviceName: 'my.service', attributes: '{"service.name":"my.service"}', droppedAttributesCount: 0 });
-    expect(s.scope).toEqual({ name: 'my.library', version: '1.0.0', attributes: '{"my.scope.attribute":"some scope attribute"}', droppedAttributesCount: 0 });
+    expect(s.resource).toEqual({ attributes: { 'service.name': 'my.service' }, droppedAttributesCount: 0 });
+    expect(s.scope).toEqual({ name: 'my.library', version: '1.0.0', attributes: { 'my.scope.attribute': 'some scope attribute' }, droppedAttributesCount: 0 });
     if (text === TRACE_JSON) {
-      expect(JSON.parse(s.events)).toEqual([
-        { name: 'my.event', timeUnixNano: '1544712660500000000', attributes: { 'my.event.attr': 'event value' }, droppedAttributesCount: 0 },
+      expect(s.events).toEqual([
+        { name: 'my.event', timeUnixNano: 1544712660500000000n, attributes: { 'my.event.attr': 'event value' }, droppedAttributesCount: 0 },
       ]);
     }
   });
@@ -52,7 +61,7 @@ describe('JSON decoder: what real senders send', () => {
   it('lowercases hex IDs in any case, span and link alike', () => {
     const s = one({ traceId: TID.toUpperCase(), spanId: 'EeE19b7EC3C1B174', parentSpanId: 'EEE19B7EC3C1B173', links: [{ traceId: TID.toUpperCase(), spanId: 'AABBCCDDEEFF0011' }] });
     expect([s.traceId, s.spanId, s.parentSpanId]).toEqual([TID, SID, 'eee19b7ec3c1b173']);
-    expect(JSON.parse(s.links)[0]).toMatchObject({ traceId: TID, spanId: 'aabbccddeeff0011' });
+    expect(s.links[0]).toMatchObject({ traceId: TID, spanId: 'aabbccddeeff0011' });
   });
 
   it('decodes legacy base64 IDs (24 / 12 characters, or unpadded)', () => {
@@ -86,23 +95,23 @@ describe('JSON decoder: what real senders send', () => {
         }],
       }],
     });
-    const [s] = decodeJsonRequest(text).spans;
+    const [s] = decode(text).spans;
     expect(s).toMatchObject({
       parentSpanId: 'eee19b7ec3c1b173', traceState: 'a=b', startTimeUnixNano: 1n, endTimeUnixNano: 2n,
       droppedAttributesCount: 3, droppedEventsCount: 4, droppedLinksCount: 5,
     });
-    expect(JSON.parse(s.attributes)).toEqual({ i: 7, b: true, d: 0.5, by: 'AAE=', a: ['x'], k: { n: 1 } });
-    expect(JSON.parse(s.events)).toEqual([{ name: 'e', timeUnixNano: '3', attributes: {}, droppedAttributesCount: 6 }]);
-    expect(JSON.parse(s.links)).toEqual([{ traceId: TID, spanId: SID, traceState: 'x=y', attributes: {}, droppedAttributesCount: 7, flags: 256 }]);
-    expect([s.resource.serviceName, s.resource.droppedAttributesCount, s.scope.droppedAttributesCount]).toEqual(['snake', 1, 2]);
+    expect(s.attributes).toEqual({ i: 7, b: true, d: 0.5, by: 'AAE=', a: ['x'], k: { n: 1 } });
+    expect(s.events).toEqual([{ name: 'e', timeUnixNano: 3n, attributes: {}, droppedAttributesCount: 6 }]);
+    expect(s.links).toEqual([{ traceId: TID, spanId: SID, traceState: 'x=y', attributes: {}, droppedAttributesCount: 7, flags: 256 }]);
+    expect([s.service, s.resource.droppedAttributesCount, s.scope.droppedAttributesCount]).toEqual(['snake', 1, 2]);
   });
 
   it('accepts legacy instrumentationLibrarySpans / instrumentationLibrary', () => {
     const text = JSON.stringify({ resourceSpans: [{
       instrumentationLibrarySpans: [{ instrumentationLibrary: { name: 'old', version: '0.1' }, spans: [{ traceId: TID, spanId: SID }] }],
     }] });
-    const [s] = decodeJsonRequest(text).spans;
-    expect([s.scope.name, s.scope.version, s.resource.serviceName]).toEqual(['old', '0.1', 'unknown_service']);
+    const [s] = decode(text).spans;
+    expect([s.scope.name, s.scope.version, s.service]).toEqual(['old', '0.1', 'unknown_service']);
   });
 
   it.each([
@@ -121,7 +130,7 @@ describe('JSON decoder: what real senders send', () => {
     const s = one({ startTimeUnixNano: '1700000000123456789', endTimeUnixNano: 1700000001000000000, events: [{ timeUnixNano: '18446744073709551615' }] });
     expect(s.startTimeUnixNano).toBe(1700000000123456789n);
     expect(s.endTimeUnixNano).toBe(1700000001000000000n); // a number: exact here (a multiple of 256)
-    expect(JSON.parse(s.events)[0].timeUnixNano).toBe('18446744073709551615');
+    expect(s.events[0].timeUnixNano).toBe(18446744073709551615n);
   });
 
   it.each([
@@ -140,6 +149,21 @@ describe('JSON decoder: what real senders send', () => {
     expect(attrValue(value)).toEqual(expected);
   });
 
+  it.each([
+    [{ intValue: 42 }, { intValue: 42n }], [{ intValue: '-9223372036854775808' }, { intValue: -(2n ** 63n) }],
+    [{ intValue: 9223372036854775807 }, { intValue: 2n ** 63n - 1n }], [{ intValue: '9007199254740993' }, { intValue: 9007199254740993n }],
+    [{ doubleValue: 7 }, { doubleValue: 7 }], [{ doubleValue: '2.5' }, { doubleValue: 2.5 }], [{ doubleValue: 'NaN' }, { doubleValue: NaN }],
+    [{ doubleValue: '-Infinity' }, { doubleValue: -Infinity }], [{ bytesValue: '-_8' }, { bytesValue: new Uint8Array([0xfb, 0xff]) }],
+    [{}, {}], [{ stringValue: '' }, { stringValue: '' }],
+  ])('AnyValue %j keeps its type', (value, expected) => {
+    expect(typedValue(value)).toEqual(expected);
+  });
+
+  it('a whole double stays a double, -0 included', () => {
+    const v = typedValue({ doubleValue: '-0' }) as { doubleValue: number };
+    expect(Object.is(v.doubleValue, -0)).toBe(true);
+  });
+
   it('ignores unknown fields at every level', () => {
     const text = JSON.stringify({ extra: 1, resourceSpans: [{ x: [], schemaUrl: 's', resource: { y: 2, entityRefs: [] },
       scopeSpans: [{ z: {}, scope: { name: 'l', w: 1 }, spans: [{ traceId: TID, spanId: SID, newField: { a: 1 }, status: { deprecatedCode: 1, q: 2 } }] }] }] });
@@ -148,7 +172,7 @@ describe('JSON decoder: what real senders send', () => {
 
   it('treats an empty body, whitespace and {} as an empty request; strips a byte-order mark', () => {
     for (const text of ['', '  \n', '{}', '{"resourceSpans":[]}', '{"resourceSpans":null}']) {
-      expect(decodeJsonRequest(text)).toEqual({ spans: [], rejected: 0, rejectionMessage: '' });
+      expect(decodeJsonRequest(text)).toEqual({ spans: [], chunks: [], dimensions: [], rejected: 0, rejectionMessage: '' });
     }
     expect(decodeJsonRequest(Buffer.from('\ufeff' + TRACE_JSON)).spans).toHaveLength(1);
   });
@@ -170,6 +194,17 @@ describe('JSON decoder: per-span validation', () => {
     expect(r.spans.map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(r.rejected).toBe(1);
     expect(r.rejectionMessage).toContain(reason);
+  });
+
+  it('stores nothing of a rejected span, but still refuses malformed fields inside it', () => {
+    const r = decode(req({ spanId: 'aaaaaaaaaaaaaaaa' }, { traceId: '00', attributes: [{ key: 'only-in-rejected', value: { stringValue: 'v' } }] }));
+    expect(r.decoded.rejected).toBe(1);
+    expect(Buffer.from(r.decoded.chunks[0].data).includes(Buffer.from('only-in-rejected'))).toBe(false);
+    expectInvalid(req({ traceId: '00', attributes: [{ key: 'k', value: { boolValue: 'yes' } }] }), /boolValue must be true or false/);
+  });
+
+  it('checks a oneof case a later one overrides', () => {
+    expectInvalid(req({ attributes: [{ key: 'k', value: { boolValue: 'yes', intValue: 1 } }] }), /boolValue must be true or false/);
   });
 
   it('treats an all-zero or empty parentSpanId as a root', () => {
