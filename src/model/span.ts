@@ -1,6 +1,6 @@
 /**
- * The span as tracelite knows it. Decoders produce `SpanRecord`s (nested data already JSON text, ready to
- * bind); the store reads back `Span`s (nested data parsed). Nothing after ingest/ sees OTLP shapes.
+ * The span as tracelite knows it. Decoders encode spans into chunks (src/codec); the readers give back `Span`s,
+ * nested data parsed. Nothing after ingest/ sees OTLP shapes (exports read chunks typed, codec/types.ts).
  */
 
 /** Epoch nanoseconds, exact. */
@@ -33,77 +33,6 @@ export type StatusCodeName = (typeof STATUS_CODE_NAMES)[number];
  */
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
 export type Attributes = Record<string, AttrValue>;
-
-/** One OTLP Resource, shared (by reference) by every record decoded from the same ResourceSpans. */
-export interface ResourceRecord {
-  /** `service.name`, or `unknown_service` when absent. */
-  serviceName: string;
-  /** JSON text of an `Attributes` object. */
-  attributes: string;
-  droppedAttributesCount: number;
-}
-
-/** One InstrumentationScope, shared by the records of one ScopeSpans. */
-export interface ScopeRecord {
-  name: string;
-  version: string;
-  /** JSON text of an `Attributes` object. */
-  attributes: string;
-  droppedAttributesCount: number;
-}
-
-/** JSON shape of one element of `SpanRecord.events`. */
-export interface EventJson {
-  name: string;
-  /** Decimal string: exact nanoseconds. */
-  timeUnixNano: string;
-  attributes: Attributes;
-  droppedAttributesCount: number;
-}
-
-/** JSON shape of one element of `SpanRecord.links`. */
-export interface LinkJson {
-  traceId: TraceId;
-  spanId: SpanId;
-  traceState: string;
-  attributes: Attributes;
-  droppedAttributesCount: number;
-  flags: number;
-}
-
-/** A span as decoded at the edge and written by the store. */
-export interface SpanRecord {
-  traceId: TraceId;
-  spanId: SpanId;
-  /** '' for a root span. */
-  parentSpanId: SpanId | '';
-  traceState: string;
-  /** OTLP Span.flags (W3C trace flags in the low byte, remote bits 0x100/0x200). */
-  flags: number;
-  name: string;
-  kind: number;
-  startTimeUnixNano: Nanos;
-  endTimeUnixNano: Nanos;
-  /** JSON text of an `Attributes` object. */
-  attributes: string;
-  droppedAttributesCount: number;
-  /** JSON text of an `EventJson[]`. */
-  events: string;
-  droppedEventsCount: number;
-  /** JSON text of a `LinkJson[]`. */
-  links: string;
-  droppedLinksCount: number;
-  statusCode: number;
-  statusMessage: string;
-  /** Failed, by model/failure.ts (decided by ingest's acceptSpan; decoders leave it false). */
-  error: boolean;
-  /** CLIENT/PRODUCER spans: whom they called (model/semconv.ts callTargetOf label), else ''. Set by acceptSpan. */
-  callee: string;
-  /** SERVER/CONSUMER spans: the `host:port` they were reached at (endpointKey), else ''. Set by acceptSpan. */
-  address: string;
-  resource: ResourceRecord;
-  scope: ScopeRecord;
-}
 
 export interface SpanEvent {
   name: string;
