@@ -152,6 +152,14 @@ export class RequestEncoder {
     return this.pool.lit[e];
   }
 
+  /** Same, for a trace ID written as its 32 lowercase hex digits at `at` (OTLP/JSON). */
+  chunkAtText(at: number): number {
+    const before = this.pool.n;
+    const e = this.pool.intern(this.traceTable, 0, this.input, at, 32);
+    if (this.pool.n !== before) this.chunks.push(new Chunk(this.input.toString('latin1', at, at + 32), this.nextTable++));
+    return this.pool.lit[e];
+  }
+
   traceIdOf(chunk: number): string {
     return this.chunks[chunk].traceId;
   }
@@ -261,6 +269,37 @@ export class RequestEncoder {
     this.listStart = this.pos;
     if (track) this.wkPos.fill(-1);
     this.u32(count);
+  }
+
+  /** Like attrs, for writers that learn the count at the end (attrsClose); one pass over JSON. */
+  attrsOpen(track: boolean): void {
+    this.attrs(0, track);
+  }
+
+  attrsClose(count: number): void {
+    this.patchCount(this.listStart, count);
+    this.endAttrs();
+  }
+
+  /** A count written later: returns where (patchCount fills it in). */
+  countOpen(): number {
+    const at = this.pos;
+    this.u32(0);
+    return at;
+  }
+
+  /** Fills in a count at `at` (from countOpen); beyond 127 the bytes after it move, and so do the noted positions. */
+  patchCount(at: number, n: number): void {
+    if (n < 0x80) {
+      this.out[at] = n;
+      return;
+    }
+    const extra = lenU32(n) - 1;
+    this.ensure(extra);
+    this.out.copyWithin(at + 1 + extra, at + 1, this.pos);
+    this.pos += extra;
+    putU32(this.out, at, n);
+    for (let i = 0; i < this.wkPos.length; i++) if (this.wkPos[i] > at) this.wkPos[i] += extra;
   }
 
   endAttrs(): void {
@@ -391,6 +430,23 @@ export class RequestEncoder {
   vArray(count: number): void {
     this.type(V_ARRAY);
     this.u32(count);
+  }
+
+  /** vArray with its count filled in by patchCount(mark, n) once the values are written. */
+  vArrayOpen(): number {
+    this.type(V_ARRAY);
+    return this.countOpen();
+  }
+
+  /** vKvlist with its count filled in by vKvlistClose(mark, n). */
+  vKvlistOpen(): number {
+    this.vKvlist(0);
+    return this.pos - 1;
+  }
+
+  vKvlistClose(mark: number, count: number): void {
+    this.patchCount(mark, count);
+    this.endKvlist();
   }
 
   vKvlist(count: number): void {
@@ -762,6 +818,9 @@ export class RequestEncoder {
     // Only the dimensions some chunk references (a resource whose spans were all rejected is not stored).
     const used = new Set<string>();
     for (const c of this.chunks) for (const h of c.dims) used.add(h);
+    // Nothing of the request is needed any more: do not keep it alive until the next one.
+    this.input = EMPTY;
+    this.pool.src0 = EMPTY;
     return { chunks, dimensions: this.dims.filter((d) => used.has(d.hash)) };
   }
 }

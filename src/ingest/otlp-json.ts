@@ -2,6 +2,7 @@ import { RequestEncoder, SpanHead } from '../codec/encoder.js';
 import type { DecodedRequest, EncodedDimension, SpanMeta } from '../codec/types.js';
 import { InvalidInputError } from '../model/errors.js';
 import { Rejections } from './decoded.js';
+import { decodeJsonFast } from './json-fast.js';
 import {
   attributes,
   enumCode,
@@ -23,9 +24,15 @@ import { decideSpan, normalParent, spanMeta, spanProblem } from './validate.js';
  * makes for the same data. Accepts what real senders send (reference/protocol.md §1.4): hex IDs in any case and
  * legacy base64 IDs, int64 as strings or numbers, enums as integers or names, snake_case keys, and the pre-1.0
  * `instrumentationLibrarySpans`. Unknown keys are ignored. An empty body is an empty request. Value types are
- * kept: `intValue` is an int, `doubleValue` a double even when whole, `bytesValue` bytes.
+ * kept: `intValue` is an int, `doubleValue` a double even when whole, `bytesValue` bytes. What real senders
+ * write goes through a byte-level fast path (json-fast.ts) that gives the same bytes or leaves the request here.
  */
 export function decodeJsonRequest(text: string | Buffer): DecodedRequest {
+  return decodeJsonFast(typeof text === 'string' ? Buffer.from(text, 'utf8') : text) ?? decodeJsonGeneral(text);
+}
+
+/** The general decoder: JSON.parse, then every rule; what decodeJsonFast leaves to it (json-fast.ts). */
+export function decodeJsonGeneral(text: string | Buffer): DecodedRequest {
   const root = object(parse(typeof text === 'string' ? text : text.toString('utf8')), 'ExportTraceServiceRequest');
   enc.begin();
   const out: SpanMeta[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readDimensionTyped } from '../../src/codec/index.js';
+import { decodeJsonFast } from '../../src/ingest/json-fast.js';
 import { decodeJsonRequest } from '../../src/ingest/otlp-json.js';
 import { decodeProtobufRequest } from '../../src/ingest/otlp-proto.js';
 import { spanFailed } from '../../src/model/failure.js';
@@ -136,11 +137,38 @@ function expectedTyped(resources: TResource[]) {
   );
 }
 
+const CANONICAL: JsonStyle = { snake: false, upperHex: false, base64Ids: false, numbers: false, enumNames: false, urlSafeBytes: false };
+
+/** The model without what the JSON fast path leaves to the general decoder: bytes, big ints, NaN, ±Infinity, -0, legacy scopes. */
+function tame(resources: TResource[]): TResource[] {
+  const value = (v: TValue): TValue => {
+    if ('bytes' in v) return { s: v.bytes.toString('hex') };
+    if ('i' in v) return v.i > BigInt(Number.MAX_SAFE_INTEGER) || v.i < -BigInt(Number.MAX_SAFE_INTEGER) ? { i: 42n } : v;
+    if ('d' in v) return Number.isFinite(v.d) && !Object.is(v.d, -0) ? v : { d: 0.25 };
+    if ('arr' in v) return { arr: v.arr.map(value) };
+    if ('kv' in v) return { kv: attrs(v.kv) };
+    return v;
+  };
+  const attrs = (list: TAttr[]): TAttr[] => list.map(([k, v]) => [k, value(v)]);
+  return resources.map((r) => ({
+    ...r,
+    attrs: attrs(r.attrs),
+    scopes: r.scopes.map((sc) => ({
+      ...sc, legacy: false, attrs: attrs(sc.attrs),
+      spans: sc.spans.map((sp) => ({
+        ...sp, attrs: attrs(sp.attrs), events: sp.events.map((e) => ({ ...e, attrs: attrs(e.attrs) })),
+        links: sp.links.map((l) => ({ ...l, attrs: attrs(l.attrs) })),
+      })),
+    })),
+  }));
+}
+
 // 500 seeds in 10 tests; each assertion names its seed, and `check(seed)` reproduces one alone.
 describe('random requests: protobuf and JSON decoders agree with each other and with the model', () => {
   it.each(Array.from({ length: 10 }, (_, i) => i * 50 + 1))('seeds %i to +49', (first) => {
     for (let seed = first; seed < first + 50; seed++) check(seed);
   });
+
 });
 
 function check(seed: number): void {
@@ -151,6 +179,11 @@ function check(seed: number): void {
   expect(pb.rejected, `seed ${seed}`).toBe(0);
   // The same bytes, not just the same spans once read.
   expect(js, `seed ${seed}: JSON vs protobuf`).toEqual(pb);
+  // The spelling real senders use, with values the JSON fast path takes: it must, and give the same bytes.
+  const tamed = tame(model);
+  const fast = decodeJsonFast(Buffer.from(toJson(tamed, CANONICAL)));
+  expect(fast, `seed ${seed}: the fast path gave up`).toBeDefined();
+  expect(fast, `seed ${seed}: JSON fast path vs protobuf`).toEqual(decodeProtobufRequest(toProtobuf(tamed)));
   const back = readBack(pb);
   expect(back.spans, `seed ${seed}: protobuf vs model`).toEqual(expected(model));
   const dims = new Map(pb.dimensions.map((d) => [d.hash, readDimensionTyped(d.data).attributes]));
