@@ -3,6 +3,7 @@ import { doubleValue } from './encoded-values.js';
 import {
   MAX_VALUE_DEPTH, V_ARRAY, V_BYTES, V_DOUBLE, V_EMPTY, V_FALSE, V_INT, V_KVLIST, V_STRING, V_TRUE,
 } from './format.js';
+import { STATIC_COUNT, STATIC_STRINGS_V1 } from './static-strings.js';
 import type { TypedKeyValue, TypedValue } from './types.js';
 import { hexOf } from './varint.js';
 
@@ -164,24 +165,25 @@ export class Cursor {
     return this.b.subarray(this.litOff[i], this.litOff[i] + this.litLen[i]);
   }
 
-  /** `str`: a literal index; 0 is ''. */
+  /** `str`: a static string (below STATIC_COUNT; 0 is '') or a literal of the table. */
   str(): string {
     const at = this.p;
     const i = this.u32();
-    if (i === 0) return '';
-    return this.text(i - 1, at);
+    if (i < STATIC_COUNT) return STATIC_STRINGS_V1[i];
+    return this.text(i - STATIC_COUNT, at);
   }
 
-  /** Index of a `str` (0 = ''), checked. */
+  /** A `str` index, checked. */
   strIndex(): number {
     const at = this.p;
     const i = this.u32();
-    if (i > this.litOff.length) this.fail(`literal ${i} of ${this.litOff.length}`, at);
+    if (i >= STATIC_COUNT + this.litOff.length) this.fail(`string ${i} of ${STATIC_COUNT} + ${this.litOff.length}`, at);
     return i;
   }
 
+  /** Literal `i` of the table (str index STATIC_COUNT + i). */
   text(i: number, at = this.p): string {
-    if (i >= this.litOff.length) this.fail(`literal ${i + 1} of ${this.litOff.length}`, at);
+    if (i >= this.litOff.length) this.fail(`string ${i + STATIC_COUNT} of ${STATIC_COUNT} + ${this.litOff.length}`, at);
     let s = this.litText[i];
     if (s === undefined) {
       const o = this.litOff[i];

@@ -4,7 +4,8 @@ import {
   BIT_ERROR, CHUNK_VERSION, DIM_RESOURCE, DIM_SCOPE, DIMENSION_VERSION, V_ARRAY, V_BYTES, V_DOUBLE, V_EMPTY, V_FALSE,
   V_INT, V_KVLIST, V_STRING, V_TRUE,
 } from './format.js';
-import { LiteralPool, Table, WELL_KNOWN_KEYS, WK_INDEX, WK_SERVICE_NAME } from './literals.js';
+import { LiteralPool, STATIC_WK, Table, WELL_KNOWN_KEYS, WK_INDEX, WK_SERVICE_NAME } from './literals.js';
+import { STATIC_COUNT, STATIC_STRINGS_V1 } from './static-strings.js';
 import { readU32, scalarAt, skipValue } from './encoded-values.js';
 import type { EncodedChunk, EncodedDimension } from './types.js';
 import { hexOf, lenU32, lenU64Big, lenU64Num, putHex, putU32, putU64Big, putU64Num, zz32 } from './varint.js';
@@ -84,8 +85,8 @@ export class RequestEncoder {
   private cur: Table = new Table(0);
   private chunks: Chunk[] = [];
   private chunkByTrace = new Map<string, number>();
-  /** Trace IDs by their bytes in the request (chunkAt); a table's literal index is its chunk's index. */
-  private traceTable = new Table(0);
+  /** Trace IDs by their bytes in the request (chunkAt); an entry's literal index is its chunk's index. */
+  private traceTable = new Table(0, false);
   private dims: EncodedDimension[] = [];
   private dimByHash = new Map<string, EncodedDimension>();
 
@@ -119,7 +120,7 @@ export class RequestEncoder {
     this.nextTable = 1;
     this.chunks = [];
     this.chunkByTrace.clear();
-    this.traceTable = new Table(0);
+    this.traceTable = new Table(0, false);
     this.dims = [];
     this.dimByHash.clear();
     this.gen = 0;
@@ -251,11 +252,11 @@ export class RequestEncoder {
 
   /** `str`: a string from the request's bytes. */
   strIn(s: number, e: number): void {
-    this.u32(s === e ? 0 : this.pool.lit[this.internIn(s, e)] + 1);
+    this.u32(s === e ? 0 : this.pool.lit[this.internIn(s, e)]);
   }
 
   strJs(x: string): void {
-    this.u32(x === '' ? 0 : this.pool.lit[this.internJs(x)] + 1);
+    this.u32(x === '' ? 0 : this.pool.lit[this.internJs(x)]);
   }
 
   // ---- attribute lists ----
@@ -319,7 +320,7 @@ export class RequestEncoder {
   }
 
   private key(e: number): void {
-    this.u32(e < 0 ? 0 : this.pool.lit[e] + 1);
+    this.u32(e < 0 ? 0 : this.pool.lit[e]);
     if (this.kvDepth === 0) {
       if (e < 0) {
         if (this.emptyKeyGen === this.gen) this.dup = true;
@@ -474,7 +475,7 @@ export class RequestEncoder {
     const n = readU32(b, c);
     for (let i = 0; i < n; i++) {
       const k = readU32(b, c);
-      const wk = k === 0 ? -1 : this.pool.wk[this.cur.lits[k - 1]];
+      const wk = k < STATIC_COUNT ? STATIC_WK[k] : this.pool.wk[this.cur.lits[k - STATIC_COUNT]];
       if (wk >= 0) this.wkPos[wk] = c.p;
       c.p = skipValue(b, c.p);
     }
@@ -556,21 +557,19 @@ export class RequestEncoder {
     return this.scan(key);
   }
 
-  private readonly literalText = (index: number): string => this.pool.text(this.cur.lits[index - 1]);
+  /** The text of a `str` index of the current table. */
+  private readonly literalText = (index: number): string =>
+    index < STATIC_COUNT ? STATIC_STRINGS_V1[index] : this.pool.text(this.cur.lits[index - STATIC_COUNT]);
 
   private scan(key: string): AttrValue | undefined {
     if (key === '') return undefined;
-    const want = Buffer.from(key, 'utf8');
     const b = this.out;
     const cursor = { p: this.trackStart };
     const n = readU32(b, cursor);
     let found = -1;
     for (let i = 0; i < n; i++) {
       const k = readU32(b, cursor);
-      if (k !== 0) {
-        const e = this.cur.lits[k - 1];
-        if (this.pool.lenOf(e) === want.length && this.pool.text(e) === key) found = cursor.p;
-      }
+      if (k !== 0 && this.literalText(k) === key) found = cursor.p;
       cursor.p = skipValue(b, cursor.p);
     }
     return found < 0 ? undefined : scalarAt(b, found, this.literalText);

@@ -1,5 +1,6 @@
 import { DESTINATION_KEYS, PEER_HOST_KEYS, PEER_PORT_KEYS, PEER_SERVICE_KEYS, URL_KEYS } from '../model/semconv.js';
 import { HTTP_STATUS_KEYS } from '../model/failure.js';
+import { STATIC_COUNT, STATIC_STRINGS_V1 } from './static-strings.js';
 
 /**
  * The literal pool of one request: every chunk's and dimension's literal table, interned by content in one
@@ -11,10 +12,16 @@ import { HTTP_STATUS_KEYS } from '../model/failure.js';
  * so hashing a 400-byte stack trace costs what hashing `http.route` does; equal hashes are confirmed byte by byte.
  */
 
-/** A chunk's or a dimension's literal table: entry ids in literal order (str index i + 1 ↔ `lits[i]`). */
+/**
+ * A chunk's or a dimension's literal table: entry ids in literal order (str index STATIC_COUNT + i ↔ `lits[i]`).
+ * A table without `statics` (the trace IDs of a request) keeps every string as a literal of its own.
+ */
 export class Table {
   readonly lits: number[] = [];
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    readonly statics = true,
+  ) {}
 }
 
 /**
@@ -60,8 +67,21 @@ function wellKnown(h: number, buf: Uint8Array, off: number, len: number): number
   return -1;
 }
 export const WK_INDEX: ReadonlyMap<string, number> = new Map(WELL_KNOWN_KEYS.map((k, i) => [k, i]));
+/** WELL_KNOWN_KEYS index of each static string, or -1. */
+export const STATIC_WK: readonly number[] = STATIC_STRINGS_V1.map((s) => WK_INDEX.get(s) ?? -1);
 
-/** The pool's hash: all of a short string; 16 sampled bytes (first 8, middle 4, last 4) of a longer one. */
+const STATIC_BYTES = STATIC_STRINGS_V1.map((k) => Buffer.from(k, 'utf8'));
+const STATIC_SLOTS = new Int8Array(256);
+const STATIC_HASHES = new Int32Array(256);
+STATIC_BYTES.forEach((b, i) => {
+  if (i === 0) return; // '' is never interned
+  const h = hashBytes(b, 0, b.length);
+  let j = h & 255;
+  while (STATIC_SLOTS[j] !== 0) j = (j + 1) & 255;
+  STATIC_SLOTS[j] = i;
+  STATIC_HASHES[j] = h;
+});
+
 export function hashBytes(b: Uint8Array, off: number, len: number): number {
   let h = Math.imul(len, 0x9e3779b1);
   if (len < 16) {
@@ -91,7 +111,8 @@ export class LiteralPool {
   src1: Buffer = Buffer.alloc(0);
   /** The fields a probe compares, side by side (one cache line per entry). */
   private rec = new Int32Array(INITIAL_ENTRIES * REC);
-  /** The entry's index in its table's literals. */
+  /** The `str` index to write for the entry: a static string's, or STATIC_COUNT + its place among the literals (in
+   * a table without statics, just its place). */
   lit = new Int32Array(INITIAL_ENTRIES);
   /** Last attribute list (generation) that used this literal as a key: repeated keys are found in O(1). */
   seen = new Int32Array(INITIAL_ENTRIES);
@@ -108,7 +129,15 @@ export class LiteralPool {
       this.mask = INITIAL_SLOTS - 1;
     } else this.slots.fill(0);
     if (this.lit.length > INITIAL_ENTRIES * 64 && this.n * 16 < this.lit.length) this.allocEntries(INITIAL_ENTRIES);
-    this.n = 0;
+    // Entries 0..63 are the static strings, shared by every table (never in the hash table: found first, apart).
+    for (let i = 0; i < STATIC_COUNT; i++) {
+      this.rec[i * REC + 1] = -1;
+      this.rec[i * REC + 2] = STATIC_BYTES[i].length;
+      this.lit[i] = i;
+      this.wk[i] = STATIC_WK[i];
+      this.seen[i] = 0;
+    }
+    this.n = STATIC_COUNT;
   }
 
   lenOf(e: number): number {
@@ -139,6 +168,17 @@ export class LiteralPool {
       h = Math.imul(h ^ (buf[z] | (buf[z + 1] << 8) | (buf[z + 2] << 16) | (buf[z + 3] << 24)), 0x01000193);
     }
     h = (h ^ (h >>> 15)) | 0;
+    if (t.statics) {
+      // A small table that stays in cache: most keys end here, never reaching the big one.
+      for (let j = h & 255, k = STATIC_SLOTS[j]; k !== 0; j = (j + 1) & 255, k = STATIC_SLOTS[j]) {
+        if (STATIC_HASHES[j] !== h) continue;
+        const sb = STATIC_BYTES[k];
+        if (sb.length !== len) continue;
+        let m = 0;
+        while (m < len && sb[m] === buf[off + m]) m++;
+        if (m === len) return k;
+      }
+    }
     const tid = t.id;
     const slots = this.slots;
     const mask = this.mask;
@@ -168,7 +208,7 @@ export class LiteralPool {
     this.rec[r + 2] = len;
     this.rec[r + 3] = srcId === 0 ? off : ~off;
     this.seen[e] = 0;
-    this.lit[e] = t.lits.length;
+    this.lit[e] = (t.statics ? STATIC_COUNT : 0) + t.lits.length;
     t.lits.push(e);
     this.wk[e] = wellKnown(h, buf, off, len);
     slots[i] = e + 1;
@@ -178,6 +218,7 @@ export class LiteralPool {
 
   /** The literal's text (for the few values ingest reads). */
   text(e: number): string {
+    if (e < STATIC_COUNT) return STATIC_STRINGS_V1[e];
     const o = this.offOf(e);
     return this.bytesOf(e).toString('utf8', o, o + this.lenOf(e));
   }
@@ -201,7 +242,7 @@ export class LiteralPool {
     const size = this.slots.length * 2;
     const slots = new Int32Array(size);
     const mask = size - 1;
-    for (let e = 0; e < this.n; e++) {
+    for (let e = STATIC_COUNT; e < this.n; e++) {
       let i = (this.rec[e * REC] ^ Math.imul(this.rec[e * REC + 1], 0x27d4eb2d)) & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = e + 1;

@@ -2,6 +2,7 @@ import type { Cursor as CursorType } from './cursor.js';
 import { Cursor } from './cursor.js';
 import { BIT_ERROR } from './format.js';
 import { readHeader } from './read-chunk.js';
+import { STATIC_COUNT, STATIC_STRINGS_V1 } from './static-strings.js';
 import type { IndexedSpan } from './types.js';
 
 /**
@@ -13,7 +14,7 @@ export function readChunkIndex(data: Uint8Array, indexedKeys: Iterable<string>):
   const c = new Cursor(data, 'chunk');
   const h = readHeader(c);
   const keyOf = matchKeys(c, prepared(indexedKeys));
-  const want = (k: number): boolean => k !== 0 && keyOf[k - 1] !== undefined;
+  const want = (k: number): boolean => keyOf[k] !== undefined;
   const out: IndexedSpan[] = [];
   const chunkEnd = c.end;
   for (let i = 0; i < h.spanCount; i++) {
@@ -40,12 +41,12 @@ export function readChunkIndex(data: Uint8Array, indexedKeys: Iterable<string>):
     const address = c.str();
     const values: Array<[string, string]> = [];
     const eventValues: Array<[string, string]> = [];
-    c.scanAttributes(want, (k, text) => values.push([keyOf[k - 1]!, text]));
+    c.scanAttributes(want, (k, text) => values.push([keyOf[k]!, text]));
     c.u32(); // dropped attributes
     for (let n = c.count(4), j = 0; j < n; j++) {
       c.u64(); // time
       c.strIndex(); // name
-      c.scanAttributes(want, (k, text) => eventValues.push([keyOf[k - 1]!, text]));
+      c.scanAttributes(want, (k, text) => eventValues.push([keyOf[k]!, text]));
       c.u32();
     }
     // Dropped events and the links are not index fields: the span's length steps over them.
@@ -67,33 +68,39 @@ function dim(c: CursorType, dims: string[]): string {
   return dims[i];
 }
 
-/** Indexed keys by UTF-8 length, for matching literals; cached per key collection the writer passes. */
-type Prepared = Map<number, Array<{ key: string; bytes: Buffer }>>;
+/** Indexed keys by UTF-8 length, for matching literals, and those that are static strings; cached per collection. */
+interface Prepared {
+  byLength: Map<number, Array<{ key: string; bytes: Buffer }>>;
+  statics: Array<[number, string]>;
+}
 const cache = new WeakMap<object, Prepared>();
 
 function prepared(keys: Iterable<string>): Prepared {
   const hit = cache.get(keys as object);
   if (hit !== undefined) return hit;
-  const byLength: Prepared = new Map();
-  for (const key of keys) {
+  const p: Prepared = { byLength: new Map(), statics: [] };
+  for (const key of new Set(keys)) {
+    const st = STATIC_STRINGS_V1.indexOf(key);
+    if (st > 0) p.statics.push([st, key]);
     const bytes = Buffer.from(key, 'utf8');
-    let list = byLength.get(bytes.length);
-    if (list === undefined) byLength.set(bytes.length, (list = []));
-    if (!list.some((k) => k.key === key)) list.push({ key, bytes });
+    let list = p.byLength.get(bytes.length);
+    if (list === undefined) p.byLength.set(bytes.length, (list = []));
+    list.push({ key, bytes });
   }
-  cache.set(keys as object, byLength);
-  return byLength;
+  cache.set(keys as object, p);
+  return p;
 }
 
-/** For each literal of the chunk, the indexed key it spells, if any. */
+/** For each `str` index of the chunk (statics, then its literals), the indexed key it spells, if any. */
 function matchKeys(c: Cursor, keys: Prepared): (string | undefined)[] {
-  const out = new Array<string | undefined>(c.literalCount);
-  if (keys.size === 0) return out;
+  const out = new Array<string | undefined>(STATIC_COUNT + c.literalCount);
+  for (const [i, key] of keys.statics) out[i] = key;
+  if (keys.byLength.size === 0) return out;
   for (let i = 0; i < c.literalCount; i++) {
     const b = c.literalBytes(i);
-    const list = keys.get(b.length);
+    const list = keys.byLength.get(b.length);
     if (list === undefined) continue;
-    for (const k of list) if (k.bytes.equals(b)) out[i] = k.key;
+    for (const k of list) if (k.bytes.equals(b)) out[STATIC_COUNT + i] = k.key;
   }
   return out;
 }

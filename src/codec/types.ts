@@ -5,63 +5,9 @@ import type { Attributes, Nanos, SpanId, TraceId } from '../model/span.js';
  * readers decode them back. The byte format is documented in src/codec/format.ts.
  */
 
-/**
- * One trace's spans from one export request, encoded: a row of `chunks`, beside the trace ID. The chunks of one
- * decoded request are views into one ArrayBuffer (`data.buffer`), so a request's chunks cross to a worker as one
- * transfer; `data.byteOffset`/`byteLength` delimit this chunk.
- */
-export interface EncodedChunk {
-  traceId: TraceId;
-  data: Uint8Array;
-  spanCount: number;
-}
-
-/** A resource or instrumentation scope, encoded once and referenced by hash from every chunk that uses it. */
-export interface EncodedDimension {
-  /** 16 lowercase hex digits: the first 8 bytes of SHA-256 over `data`. */
-  hash: string;
-  kind: 'resource' | 'scope';
-  data: Uint8Array;
-  /** Resources only: `service.name`, or `unknown_service`. */
-  serviceName: string;
-}
-
-/** What ingest keeps of a span besides its chunk: enough for the pipeline stages (sampler, stats) to decide. */
-export interface SpanMeta {
-  traceId: TraceId;
-  spanId: SpanId;
-  /** '' for a root span. */
-  parentSpanId: SpanId | '';
-  name: string;
-  kind: number;
-  service: string;
-  startTimeUnixNano: Nanos;
-  endTimeUnixNano: Nanos;
-  statusCode: number;
-  flags: number;
-  /** Failed, by model/failure.ts. */
-  error: boolean;
-  /** CLIENT/PRODUCER: whom it called (model/semconv.ts callTargetOf label); else ''. */
-  callee: string;
-  /** SERVER/CONSUMER: the endpointKey it was reached at; else ''. */
-  address: string;
-  /** Index of this span's chunk in the request's `chunks`. */
-  chunk: number;
-}
-
-/** What a decoder makes of one export request. */
-export interface DecodedRequest {
-  /** The accepted spans, in request order. */
-  spans: SpanMeta[];
-  /** One chunk per trace of the request, holding its accepted spans (in request order of first appearance). */
-  chunks: EncodedChunk[];
-  /** Every resource and scope the chunks reference, once per hash. */
-  dimensions: EncodedDimension[];
-  /** Spans dropped as invalid (bad ID length, all-zero IDs, end before start). */
-  rejected: number;
-  /** '' when nothing was rejected; otherwise the first few reasons, for `partial_success.error_message`. */
-  rejectionMessage: string;
-}
+// The stored form's base types are named by the ports too, so they live in model/encoded.ts.
+export type { DecodedRequest, EncodedChunk, EncodedDimension, SpanMeta, WriteBatch } from '../model/encoded.js';
+import type { EncodedChunk, EncodedDimension } from '../model/encoded.js';
 
 // ---- read back: the read model (model/span.ts) ----
 

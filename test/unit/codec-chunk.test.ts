@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ChunkFormatError, encodeSpans, readChunk, readChunkIndex, readChunkTyped, readDimension, readDimensionTyped,
 } from '../../src/codec/index.js';
+import { STATIC_STRINGS_V1 } from '../../src/codec/static-strings.js';
 import type { EncodedChunk, SpanWithDimensions } from '../../src/codec/types.js';
 import { decodeProtobufRequest } from '../../src/ingest/otlp-proto.js';
 import type { AttrValue } from '../../src/model/span.js';
@@ -24,22 +26,29 @@ function span(i: number, over: Partial<SpanWithDimensions> = {}): SpanWithDimens
 const one = (over: Partial<SpanWithDimensions> = {}): EncodedChunk => encodeSpans([span(0, over)]).chunks[0];
 
 describe('the format, byte for byte', () => {
+  it('the static strings of version 1 never change (stored chunks refer to them by position)', () => {
+    expect(STATIC_STRINGS_V1).toHaveLength(64);
+    expect(createHash('sha256').update(JSON.stringify(STATIC_STRINGS_V1)).digest('hex').slice(0, 16)).toBe('aaff9d653add2672');
+    const [s] = readChunkTyped(one({ attributes: { 'http.route': 'GET', 'db.statement': 'middleware' }, name: 'http' }).data, TID);
+    expect([s.name, s.attributes]).toEqual(['http', [{ key: 'http.route', value: { stringValue: 'GET' } }, { key: 'db.statement', value: { stringValue: 'middleware' } }]]);
+  });
+
   it('a small chunk has exactly the documented layout (format.ts)', () => {
     const chunk = one({ attributes: { k: 'v', n: -1 }, name: 'op', parentSpanId: '', kind: 2, statusCode: 2, error: true, callee: '', address: '' });
     const hex = Buffer.from(chunk.data).toString('hex');
     const dims = encodeSpans([span(0)]).dimensions.map((d) => d.hash);
     expect(hex).toBe(
       '01' + // version
-        '04' + '016b' + '0176' + '016e' + '026f70' + // literals 'k', 'v', 'n', 'op': the tail's first, then the head's
+        '04' + '016b' + '0176' + '016e' + '026f70' + // literals 'k', 'v', 'n', 'op' (str 64..67: 0..63 are static-strings.ts)
         '02' + dims.join('') + // dimensions: resource, scope
         '00002a36fe9c9717' + // base start (the earliest span's), u64le
         '01' + // span count
         '23' + // span length
         '0000000000000001' + '00' + '00' + '04' + // span ID, no parent, flags, kind (zigzag 2)
         '00' + 'f403' + '01' + // start delta, duration 500, bits (failed)
-        '04' + '00' + '04' + '00' + // name 'op' (literal 4), trace state '', status code (zigzag 2), message ''
+        '43' + '00' + '04' + '00' + // name 'op' (str 67: literal 3), trace state '', status code (zigzag 2), message ''
         '00' + '01' + '00' + '00' + // resource dim 0, scope dim 1, callee '', address ''
-        '02' + '01' + '0102' + '03' + '0401' + // attrs: 'k' = string 'v', 'n' = int -1 (zigzag 1)
+        '02' + '40' + '0141' + '42' + '0401' + // attrs: 'k' (str 64) = string 'v' (65), 'n' (66) = int -1 (zigzag 1)
         '00' + '00' + '00' + '00' + '00', // dropped attrs, events, dropped events, links, dropped links
     );
   });
@@ -98,8 +107,11 @@ describe('a chunk with many spans', () => {
     const back = readChunk(d.chunks[0].data, TID, dims);
     expect(back.map((s) => [s.spanId, s.startTimeUnixNano, s.attributes])).toEqual(spans.map((s) => [s.spanId, s.startTimeUnixNano, s.attributes]));
     expect(readChunkIndex(d.chunks[0].data, ['unique']).map((s) => s.values[0][1])).toEqual(spans.map((_, i) => `value ${i}`));
-    // Keys and values repeated across spans are stored once.
-    expect(Buffer.from(d.chunks[0].data).toString('latin1').split('http.route').length - 1).toBe(1);
+    // Keys and values repeated across spans are stored once; the commonest keys are not stored at all.
+    const text = Buffer.from(d.chunks[0].data).toString('latin1');
+    expect(text.split('unique').length - 1).toBe(1);
+    expect(text.split('/r/1').length - 1).toBe(1);
+    expect(text.includes('http.route')).toBe(false);
   });
 });
 
