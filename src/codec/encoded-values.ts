@@ -117,3 +117,63 @@ export function scalarAt(b: Uint8Array, p: number, text: (index: number) => stri
       return undefined;
   }
 }
+
+/**
+ * A list (format.ts `attrs`) without repeated keys: the first position, the last value, in nested kvlists too.
+ * Rare (real senders never repeat a key), so plain and allocating.
+ */
+export function dedupedList(b: Buffer): Buffer {
+  const out: number[] = [];
+  copyList(b, { p: 0 }, out);
+  return Buffer.from(out);
+}
+
+function putVarint(out: number[], n: number): void {
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
+
+function copyList(b: Buffer, c: { p: number }, out: number[]): void {
+  const n = readU32(b, c);
+  const keys: number[] = [];
+  const at: number[] = [];
+  for (let i = 0; i < n; i++) {
+    keys.push(readU32(b, c));
+    at.push(c.p);
+    c.p = skipValue(b, c.p);
+  }
+  const last = new Map<number, number>();
+  const order: number[] = [];
+  keys.forEach((k, i) => {
+    if (!last.has(k)) order.push(k);
+    last.set(k, i);
+  });
+  putVarint(out, order.length);
+  for (const k of order) {
+    putVarint(out, k);
+    copyValue(b, at[last.get(k)!], out);
+  }
+}
+
+function copyValue(b: Buffer, p: number, out: number[]): void {
+  const t = b[p];
+  if (t === V_KVLIST) {
+    out.push(t);
+    copyList(b, { p: p + 1 }, out);
+  } else if (t === V_ARRAY) {
+    const c = { p: p + 1 };
+    const n = readU32(b, c);
+    out.push(t);
+    putVarint(out, n);
+    for (let i = 0; i < n; i++) {
+      copyValue(b, c.p, out);
+      c.p = skipValue(b, c.p);
+    }
+  } else {
+    const e = skipValue(b, p);
+    for (let i = p; i < e; i++) out.push(b[i]);
+  }
+}
