@@ -2,7 +2,8 @@
 // realistic ones (Express-shaped traces, 8–13 attributes a span, errors with stacks) and the light ones, made by the
 // OpenTelemetry SDK's own serializers. Also the chunk readers (full and index) for scale.
 // Runs against the compiled code: `npx tsc -p tsconfig.build.json && node bench/decode.js`
-// (TRACELITE_DIST=/some/dir to use another build). Prints the median of 3 runs of ~BENCH_MS ms after a warm-up;
+// (TRACELITE_DIST=/some/dir to use another build). Prints the median of 3 runs of ~BENCH_MS ms after a warm-up, per
+// second of wall time and per second of the process's CPU time (the machine is shared: see performance.md);
 // BENCH_ONLY=protobuf|JSON|read runs one part (for profiling with --cpu-prof).
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,9 +21,13 @@ const REQUESTS = 8;
 const only = process.env.BENCH_ONLY;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-/** Spans per second over `bodies`, decoded round-robin for ~RUN_MS. */
+/**
+ * Spans per second over `bodies`, decoded round-robin for ~RUN_MS: per second of wall time, and per second of this
+ * process's CPU time (user + system), which stays meaningful when other processes share the machine.
+ */
 function measure(run, bodies, spansPerBody) {
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let n = 0;
   let bytes = 0;
   let elapsed = 0;
@@ -34,15 +39,21 @@ function measure(run, bodies, spansPerBody) {
     }
     elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
   } while (elapsed < RUN_MS);
-  return { spansPerSec: (n * 1000) / elapsed, mbPerSec: (bytes * 1000) / elapsed / 1e6 };
+  const c = process.cpuUsage(c0);
+  const cpuMs = (c.user + c.system) / 1000;
+  return { spansPerSec: (n * 1000) / elapsed, spansPerCpuSec: (n * 1000) / cpuMs, mbPerSec: (bytes * 1000) / elapsed / 1e6 };
 }
 
 function bench(name, run, bodies, spansPerBody = BATCH) {
   measure(run, bodies, spansPerBody); // warm-up: let the JIT settle
   const runs = [0, 1, 2].map(() => measure(run, bodies, spansPerBody)).sort((a, b) => a.spansPerSec - b.spansPerSec);
   const m = runs[1];
+  const cpu = runs.map((r) => r.spansPerCpuSec).sort((a, b) => a - b)[1];
   const mb = m.mbPerSec > 0 ? `${m.mbPerSec.toFixed(0).padStart(4)} MB/s` : '         ';
-  console.log(`  ${name.padEnd(30)} ${fmt(m.spansPerSec).padStart(9)} spans/s  ${mb}  (runs ${runs.map((r) => fmt(r.spansPerSec)).join(' / ')})`);
+  console.log(
+    `  ${name.padEnd(26)} ${fmt(m.spansPerSec).padStart(9)} spans/s  ${mb}  ${fmt(cpu).padStart(9)} per CPU-s` +
+      `  (runs ${runs.map((r) => fmt(r.spansPerSec)).join(' / ')})`,
+  );
 }
 
 console.log(`node ${process.version}, ${REQUESTS} requests of ${BATCH} spans each, ~${RUN_MS} ms per run`);

@@ -106,6 +106,10 @@ export class RequestEncoder extends ListOut {
     return this.pool.lit[e];
   }
 
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
   traceIdOf(chunk: number): string {
     return this.chunks[chunk].traceId;
   }

@@ -95,7 +95,6 @@ export function hashBytes(b: Uint8Array, off: number, len: number): number {
 }
 
 export function bytesEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number, len: number): boolean {
-  if (len > 48) return Buffer.compare(a.subarray(ao, ao + len), b.subarray(bo, bo + len)) === 0;
   for (let i = 0; i < len; i++) if (a[ao + i] !== b[bo + i]) return false;
   return true;
 }
@@ -190,8 +189,8 @@ export class LiteralPool {
         let o = rec[r + 3];
         const other = o >= 0 ? this.src0 : this.src1;
         if (o < 0) o = ~o;
-        if (len > 48) {
-          if (Buffer.compare(other.subarray(o, o + len), buf.subarray(off, off + len)) === 0) return s - 1;
+        if (len > 256) {
+          if (other.compare(buf, off, off + len, o, o + len) === 0) return s - 1;
         } else {
           let k = 0;
           while (k < len && other[o + k] === buf[off + k]) k++;

@@ -3,8 +3,8 @@ import { RequestEncoder, SpanHead } from '../codec/encoder.js';
 import type { DecodedRequest, EncodedDimension, SpanMeta } from '../codec/types.js';
 import { Rejections } from './decoded.js';
 import {
-  atEnd, b, endTokens, GIVE_UP, giveUp, hexId, int32, K, key, literal, more, once, opens, p, seek, skip, startTokens,
-  strE, strEscaped, string, stringText, strS, time, timeHi, timeLo, uint32, UNKNOWN, ws,
+  atEnd, b, endTokens, FIRST, GIVE_UP, giveUp, hexId, int32, K, literal, more, nextKey, once, opens, p, seek, skip, START,
+  startTokens, strE, strEscaped, string, stringText, strS, time, timeHi, timeLo, traceIdAt, uint32, UNKNOWN, validId, ws,
 } from './json-tokens.js';
 import { attributeList } from './json-fast-values.js';
 import { decideSpan, spanMeta } from './validate.js';
@@ -48,8 +48,10 @@ let out: SpanMeta[] = [];
 function request(): void {
   if (!opens(0x7b, 0x7d)) return;
   let seen = 0;
+  let prev = FIRST;
   do {
-    const id = key();
+    const id = nextKey(prev, START.request);
+    prev = id;
     if (id === K.resourceSpans) {
       seen = once(seen, id);
       if (opens(0x5b, 0x5d)) {
@@ -64,8 +66,10 @@ function resourceSpans(): void {
   let resource: EncodedDimension | undefined;
   let seen = 0;
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.resourceSpans);
+      prev = id;
       if (id === K.resource) {
         if (resource !== undefined) giveUp(); // after its spans, or twice
         seen = once(seen, id);
@@ -101,8 +105,10 @@ function resourceMessage(): EncodedDimension {
     giveUp();
   }
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.resource);
+      prev = id;
       if (id === K.attributes) {
         seen = once(seen, id);
         attributes = true;
@@ -124,8 +130,10 @@ function scopeSpans(resource: EncodedDimension): void {
   let scope: EncodedDimension | undefined;
   let seen = 0;
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.scopeSpans);
+      prev = id;
       if (id === K.scope) {
         if (scope !== undefined) giveUp();
         seen = once(seen, id);
@@ -149,8 +157,10 @@ function scopeMessage(): EncodedDimension {
   let dropped = 0;
   let seen = 0;
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.scope);
+      prev = id;
       seen = id === UNKNOWN ? seen : once(seen, id);
       if (id === K.name) (string(), (name = stringText()));
       else if (id === K.version) (string(), (version = stringText()));
@@ -209,15 +219,20 @@ function span(resource: EncodedDimension, scope: EncodedDimension): void {
     if (chunk >= 0) return;
     if ((seen & TAIL_NEEDS) !== TAIL_NEEDS) giveUp();
     if (endHi < startHi || (endHi === startHi && endLo < startLo)) giveUp();
+    const chunks = enc.chunkCount;
     chunk = enc.chunkAtText(traceAt);
+    // A new trace: its ID is checked now, once (later spans of the trace have the same bytes).
+    if (enc.chunkCount !== chunks && !validId(traceAt, 32)) giveUp();
     enc.beginSpan(chunk, startHi, startLo);
   };
   if (!opens(0x7b, 0x7d)) giveUp();
+  let prev = FIRST;
   do {
-    const id = key();
+    const id = nextKey(prev, START.span);
+    prev = id;
     if (id !== UNKNOWN) seen = once(seen, id);
     switch (id) {
-      case K.traceId: hexId(32, false, false); traceAt = strS; break;
+      case K.traceId: traceAt = traceIdAt(); break;
       case K.spanId: spanId = hexId(16); break;
       case K.parentSpanId: parent = hexId(16, true); break;
       case K.startTimeUnixNano: time(); startHi = timeHi; startLo = timeLo; break;
@@ -296,8 +311,10 @@ function big(hi: number, lo: number): bigint {
 function status(): void {
   if (!opens(0x7b, 0x7d)) return;
   let seen = 0;
+  let prev = FIRST;
   do {
-    const id = key();
+    const id = nextKey(prev, START.status);
+    prev = id;
     if (id === K.code) {
       seen = once(seen, id);
       head.statusCode = int32();
@@ -326,8 +343,10 @@ function event(): void {
   let hi = 0, lo = 0, nameS = 0, nameE = 0, attrsAt = -1, dropped = 0, seen = 0; // prettier-ignore
   let name: string | undefined;
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.event);
+      prev = id;
       if (id !== UNKNOWN) seen = once(seen, id);
       if (id === K.timeUnixNano) (time(), (hi = timeHi), (lo = timeLo));
       else if (id === K.name) {
@@ -366,8 +385,10 @@ function linkList(): void {
 function link(): void {
   let traceId = '', spanId = '', traceState = '', attrsAt = -1, dropped = 0, flags = 0, seen = 0; // prettier-ignore
   if (opens(0x7b, 0x7d)) {
+    let prev = FIRST;
     do {
-      const id = key();
+      const id = nextKey(prev, START.link);
+      prev = id;
       if (id !== UNKNOWN) seen = once(seen, id);
       if (id === K.traceId) traceId = hexId(32);
       else if (id === K.spanId) spanId = hexId(16);

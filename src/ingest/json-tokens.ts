@@ -274,6 +274,26 @@ export function key(): number {
   return UNKNOWN;
 }
 
+/**
+ * The next member's key, guessed first: senders write an object's members in one order, so the key that followed
+ * `prev` last time (learned per message, `start` codes the first member) is tried as bytes before any lookup.
+ */
+export function nextKey(prev: number, start: number): number {
+  const at = prev === FIRST ? start : prev + START_CODES + 1; // UNKNOWN (-1) has a slot of its own
+  const guess = NEXT[at];
+  if (guess >= 0 && tryKey(BYTES[guess])) return guess;
+  const id = key();
+  NEXT[at] = id;
+  return id;
+}
+
+/** First-member codes for nextKey, one per message (after the KEYS indexes in NEXT). */
+export const START = { request: 0, resourceSpans: 1, resource: 2, scopeSpans: 3, scope: 4, span: 5, status: 6, event: 7, link: 8 };
+const START_CODES = 9;
+const NEXT = new Int8Array(START_CODES + 1 + KEYS.length).fill(-1);
+/** `prev` for the first member of an object. */
+export const FIRST = -2;
+
 /** `"k":` next? Then it is consumed: the members every KeyValue and most AnyValues start with, without a lookup. */
 export function tryKey(k: Uint8Array): boolean {
   ws();
@@ -302,27 +322,41 @@ export function once(seen: number, id: number): number {
   return seen | bit;
 }
 
-/**
- * A lowercase-hex ID of exactly `len` digits, not all zero ('' allowed for a parent, an all-zero parent is ''); as a
- * string unless `text` is false (the trace ID: its chunk is found by its bytes).
- */
-export function hexId(len: number, parent = false, text = true): string {
+/** A lowercase-hex ID of exactly `len` digits, not all zero ('' allowed for a parent, an all-zero parent is ''). */
+export function hexId(len: number, parent = false): string {
   string();
   const n = strE - strS;
   if (parent && n === 0) return '';
   if (n !== len || strEscaped) giveUp();
-  let zero = true;
-  const buf = b;
-  for (let i = strS, e = strE; i < e; i++) {
-    const c = buf[i];
-    if ((c < 0x30 || c > 0x39) && (c < 0x61 || c > 0x66)) giveUp();
-    if (c !== 0x30) zero = false;
-  }
-  if (zero) {
-    if (parent) return '';
+  if (!validId(strS, len)) {
+    if (parent && zeros(strS, len)) return '';
     giveUp();
   }
-  return text ? ascii(strS, len) : '';
+  return ascii(strS, len);
+}
+
+/** `len` lowercase hex digits at `s`, not all zero. */
+export function validId(s: number, len: number): boolean {
+  let zero = true;
+  const buf = b;
+  for (let i = s, e = s + len; i < e; i++) {
+    const c = buf[i];
+    if ((c < 0x30 || c > 0x39) && (c < 0x61 || c > 0x66)) return false;
+    if (c !== 0x30) zero = false;
+  }
+  return !zero;
+}
+
+function zeros(s: number, len: number): boolean {
+  for (let i = s; i < s + len; i++) if (b[i] !== 0x30) return false;
+  return true;
+}
+
+/** Where a 32-digit trace ID's string token is; checked by the caller once per trace (validId), not per span. */
+export function traceIdAt(): number {
+  string();
+  if (strE - strS !== 32 || strEscaped) giveUp();
+  return strS;
 }
 
 /** 16 or 32 ASCII bytes as a string: String.fromCharCode with every byte at once is ~3x faster than toString. */

@@ -69,6 +69,12 @@ describe('JSON fast path', () => {
   it.each([
     ['snake_case keys', req({ trace_state: 'x' })],
     ['uppercase hex IDs', req({ spanId: SID.toUpperCase() })],
+    ['an uppercase trace ID', req({ traceId: TID.toUpperCase() })],
+    ['an uppercase trace ID after a valid span of another trace', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [
+      { traceId: '1'.repeat(32), spanId: SID, startTimeUnixNano: '1', endTimeUnixNano: '2' },
+      { traceId: 'A'.repeat(32), spanId: SID, startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] })],
+    ['an all-zero trace ID', req({ traceId: '0'.repeat(32) })],
+    ['an all-zero span ID', req({ spanId: '0'.repeat(16) })],
     ['base64 IDs', req({ spanId: Buffer.from(SID, 'hex').toString('base64') })],
     ['times as numbers', req({ startTimeUnixNano: 1 })],
     ['enum names', req({ kind: 'SPAN_KIND_SERVER' })],
