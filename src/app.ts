@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { adminRoutes, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** Every read the API and the pages make (server.ts builds it from the store's readers). */
   query: QueryService;
   sink: SpanSink;
+  /** Clearing the store (DELETE /api/traces). */
+  admin: StoreAdmin;
   config: Pick<Config, 'corsOrigins'>;
   /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
   otlpEndpoint: () => string;
@@ -32,6 +35,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiRoutes, { prefix: '/api', query });
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
+  await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
   await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;

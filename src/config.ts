@@ -10,6 +10,12 @@ export interface Config {
   corsOrigins: readonly string[];
   /** Spans accepted but not yet committed before ingest answers 503. */
   queueSpans: number;
+  /** Traces that started longer ago are deleted (ms); 0 keeps them. */
+  retentionMs: number;
+  /** At most this many spans are kept, the oldest traces deleted first; 0 = no limit. */
+  maxSpans: number;
+  /** The database file is kept under this many bytes; 0 = no limit. */
+  maxDbBytes: number;
 }
 
 /** A bad flag or environment variable; main prints it and exits with status 2. */
@@ -37,6 +43,9 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '',
   },
   { name: 'queue-spans', help: 'spans waiting to be written before ingest answers 503', default: '200000' },
+  { name: 'retention', help: 'delete traces older than this (30m, 12h, 7d; 0 = keep)', default: '7d' },
+  { name: 'max-spans', help: 'keep at most this many spans, deleting the oldest traces (0 = no limit)', default: '0' },
+  { name: 'max-db-size', help: 'keep the database file under this size (500MB, 1GB; 0 = no limit)', default: '1GB' },
 ];
 
 export function envName(flag: string): string {
@@ -90,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     db: nonEmpty(raw('db')),
     corsOrigins: origins(raw('cors-origins'), host.value),
     queueSpans: positiveInt(raw('queue-spans')),
+    retentionMs: age(raw('retention')),
+    maxSpans: count(raw('max-spans')),
+    maxDbBytes: bytes(raw('max-db-size')),
   };
   return { kind: 'run', config: Object.freeze(config) };
 }
@@ -103,6 +115,34 @@ function port({ value, source }: { value: string; source: string }): number {
 function positiveInt({ value, source }: { value: string; source: string }): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new ConfigError(`${source}: "${value}" is not a positive integer`);
+  return n;
+}
+
+function count({ value, source }: { value: string; source: string }): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new ConfigError(`${source}: "${value}" is not a whole number (0 = no limit)`);
+  return n;
+}
+
+const AGE_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `12h`, `7d`, `90s`; `0` = keep everything. */
+function age({ value, source }: { value: string; source: string }): number {
+  if (value === '0') return 0;
+  const m = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (!m || Number(m[1]) === 0) throw new ConfigError(`${source}: "${value}" is not an age like 30m, 12h or 7d (0 = keep everything)`);
+  return Number(m[1]) * AGE_UNITS[m[2]];
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** `500MB`, `1GB`, `2GiB`, or bytes; `0` = no limit. */
+function bytes({ value, source }: { value: string; source: string }): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value);
+  const unit = m ? SIZE_UNITS[m[2].toUpperCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`${source}: "${value}" is not a size like 500MB or 1GB (0 = no limit)`);
+  const n = Math.round(Number(m[1]) * unit);
+  if (n !== 0 && n < 10e6) throw new ConfigError(`${source}: "${value}" is too small: at least 10MB`);
   return n;
 }
 

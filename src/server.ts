@@ -1,18 +1,20 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp } from './app.js';
 import type { Config } from './config.js';
-import { GroupCommitWriter } from './ingest/pipeline.js';
+import { WritePipeline } from './ingest/pipeline.js';
+import { PACKAGE_ROOT } from './paths.js';
 import { createQueryService } from './query/index.js';
 import { SqliteAnalysisReader } from './store/analysis-reader.js';
-import { migrate } from './store/migrate.js';
-import { checkpoint, openDatabase } from './store/open.js';
+import { openDatabase } from './store/open.js';
 import { SqliteTraceReader } from './store/reader.js';
 import { SqliteStatsReader } from './store/stats-reader.js';
-import { SqliteSpanWriter } from './store/writer.js';
+import { InlineWriter, ThreadWriter, type StoreWriter } from './store/writer-client.js';
+import type { WriterConfig } from './store/writer-core.js';
 
-/** Lazy WAL checkpoints keep commits fast; this timer keeps the WAL small. Every 1 s the worst checkpoint stall
- * measured ~250 ms against ~600 ms every 5 s, for the same total cost (bench/insert.js). */
-const CHECKPOINT_EVERY_MS = 1_000;
+/** The writer thread's entry: always the compiled file (vitest's TypeScript transform does not reach workers). */
+const WRITER_THREAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'store', 'writer-thread.js'));
 
 /** A listener that could not bind; the message names it and the address. */
 export class ListenError extends Error {
@@ -27,29 +29,36 @@ export interface Tracelite {
   uiUrl: string;
   otlpUrl: string;
   reader: SqliteTraceReader;
-  pipeline: GroupCommitWriter;
+  pipeline: WritePipeline;
+  writer: StoreWriter;
   /** Stops accepting, waits for in-flight requests, commits what they queued, closes the database. */
   close(): Promise<void>;
 }
 
-type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'db' | 'corsOrigins' | 'queueSpans'>;
+type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
+  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes'>>;
 
 export async function startTracelite(
   config: ServerConfig,
-  opts: { listen?: boolean; logLevel?: 'silent' | 'warn'; now?: () => number } = {},
+  opts: { listen?: boolean; logLevel?: 'silent' | 'warn'; now?: () => number; inlineWriter?: boolean; graceMs?: number } = {},
 ): Promise<Tracelite> {
+  const writerConfig: WriterConfig = {
+    db: config.db,
+    limits: { maxAgeMs: config.retentionMs ?? 0, maxSpans: config.maxSpans ?? 0, maxDbBytes: config.maxDbBytes ?? 0 },
+    graceMs: opts.graceMs,
+  };
+  // The writer opens and migrates the database first; the readers' connection opens what it made.
+  const writer: StoreWriter = opts.inlineWriter ? new InlineWriter(writerConfig) : await ThreadWriter.start(writerConfig, WRITER_THREAD);
   const db = openDatabase(config.db);
-  migrate(db);
   const reader = new SqliteTraceReader(db);
-  const pipeline = new GroupCommitWriter(new SqliteSpanWriter(db), { maxQueuedSpans: config.queueSpans });
-  const timer = setInterval(() => checkpoint(db), CHECKPOINT_EVERY_MS);
-  timer.unref();
+  const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
   const urls = { ui: '', otlp: '' };
   const now = opts.now ?? Date.now;
   const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
     query,
     sink: pipeline,
+    admin: { clear: () => writer.clear() },
     config,
     logLevel: opts.logLevel ?? 'silent',
     otlpEndpoint: () => urls.otlp || `http://${config.host}:${config.otlpHttpPort}`,
@@ -58,9 +67,17 @@ export async function startTracelite(
   const otlp = await buildOtlpApp(deps);
   const ui = await buildUiApp(deps);
   const close = async () => {
-    await Promise.all([ui.close(), otlp.close()]);
+    // A keep-alive connection whose request was still being answered when closing began goes idle only later:
+    // close those as they go idle, or the servers wait for the exporter's keep-alive timeout.
+    const idle = setInterval(() => {
+      for (const app of [ui, otlp]) app.server.closeIdleConnections?.();
+    }, 50);
+    try {
+      await Promise.all([ui.close(), otlp.close()]);
+    } finally {
+      clearInterval(idle);
+    }
     await pipeline.close();
-    clearInterval(timer);
     db.close();
   };
   try {
@@ -74,7 +91,7 @@ export async function startTracelite(
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, uiUrl: urls.ui, otlpUrl: urls.otlp, reader, pipeline, close };
+  return { ui, otlp, uiUrl: urls.ui, otlpUrl: urls.otlp, reader, pipeline, writer, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {

@@ -1,5 +1,6 @@
-import { SpanKind, type Span } from '../model/span.js';
-import { callTarget, isIncoming, sameHost, serverAddress, type CallTarget } from './semconv.js';
+import { calleeMatches } from '../model/semconv.js';
+import type { Span } from '../model/span.js';
+import { callTarget, isIncoming, serverAddress, type CallTarget } from './semconv.js';
 
 /**
  * Matching a leaf CLIENT/PRODUCER span to the root SERVER/CONSUMER span of another trace that handled the same
@@ -53,27 +54,14 @@ export function matchCallee(client: Span, index: CandidateIndex, skewNs = DEFAUL
   return { callee: best, target };
 }
 
-/**
- * A peer service name is the strongest evidence; an address is tried too, because a peer.service label may not
- * spell the callee's service.name the same way. Producers match on the destination they published to.
- */
+/** model/semconv.ts calleeMatches on a stored span. */
 export function targetMatches(client: Span, target: CallTarget, candidate: Span): boolean {
-  if (client.kind === SpanKind.PRODUCER && target.destination !== undefined) {
-    return candidate.attributes['messaging.destination.name'] === target.destination;
-  }
-  if (target.service !== undefined && target.service.toLowerCase() === candidate.service.toLowerCase()) return true;
-  return addressMatches(target, serverAddress(candidate));
-}
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1'];
-
-function addressMatches(target: CallTarget, addr: { host?: string; port?: number }): boolean {
-  const portsKnown = target.port !== undefined && addr.port !== undefined;
-  if (portsKnown && target.port !== addr.port) return false;
-  if (target.host !== undefined && addr.host !== undefined) return sameHost(target.host, addr.host);
-  // The callee knows only its port (typical of a bare Node http server): enough when the client called loopback,
-  // where the port alone names the process; on a real network many hosts share a port.
-  return portsKnown && (target.host === undefined || LOOPBACK_NAMES.some((h) => sameHost(h, target.host!)));
+  const destination = candidate.attributes['messaging.destination.name'];
+  return calleeMatches(client.kind, target, {
+    service: candidate.service,
+    ...serverAddress(candidate),
+    destination: typeof destination === 'string' ? destination : undefined,
+  });
 }
 
 function key(s: Span): string {

@@ -86,11 +86,16 @@ export class ListOut extends ByteOut {
 
   /** `str`: a string from the request's bytes. */
   strIn(s: number, e: number): void {
-    this.u32(s === e ? 0 : this.pool.lit[this.internIn(s, e)]);
+    if (s === e) return this.u32(0);
+    // Intern first: it may grow the pool, replacing `lit`.
+    const i = this.internIn(s, e);
+    this.u32(this.pool.lit[i]);
   }
 
   strJs(x: string): void {
-    this.u32(x === '' ? 0 : this.pool.lit[this.internJs(x)]);
+    if (x === '') return this.u32(0);
+    const i = this.internJs(x);
+    this.u32(this.pool.lit[i]);
   }
 
   // ---- attribute lists ----

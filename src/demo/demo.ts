@@ -46,7 +46,9 @@ export async function runDemo(argv: readonly string[], env: NodeJS.ProcessEnv): 
 
   let tracelite: Tracelite;
   try {
-    tracelite = await startTracelite(config, { logLevel: 'warn' });
+    // The demo's services export every 500 ms, so the service graph may decide unanswered calls sooner than the
+    // 6 s a default SDK (5 s) needs.
+    tracelite = await startTracelite(config, { logLevel: 'warn', graceMs: 2_000 });
   } catch (err) {
     console.error(`tracelite demo: cannot start tracelite: ${(err as Error).message}`);
     return 1;

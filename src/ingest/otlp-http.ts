@@ -9,7 +9,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../model/errors.js';
 import type { SpanSink } from '../model/ports.js';
-import type { DecodedRequest } from './decoded.js';
+import type { DecodedRequest } from '../model/encoded.js';
 import { decodeJsonRequest } from './otlp-json.js';
 import { decodeProtobufRequest } from './otlp-proto.js';
 import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-response.js';
@@ -58,7 +58,7 @@ export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions
   app.post('/v1/traces', async (req, reply) => {
     const { encoding, body } = await readBody(req, reply, opts.corsOrigins, limit);
     const decoded: DecodedRequest = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
-    await opts.sink.consume(decoded.spans);
+    await opts.sink.consume(decoded);
     return sendExportResponse(reply, encoding, decoded.rejected, decoded.rejectionMessage);
   });
 

@@ -2,34 +2,34 @@ import type { Nanos, Span, TraceId } from './span.js';
 
 /** What the analysis endpoints read besides whole traces (src/store/analysis-reader.ts implements it). */
 
-/** Spans of `parent` service with a direct child span in `child` service, over many traces. */
-export interface ServiceCall {
+/** One edge of the service graph over a window. */
+export interface DependencyEdge {
   parent: string;
   child: string;
   callCount: number;
-  /** Child spans that failed (status ERROR, or HTTP 5xx / client 4xx without a status). */
+  /** Calls that failed (by the stored error flag of the callee's span, or of the call when the callee is unseen). */
   errorCount: number;
+  /** false when the child is an uninstrumented callee seen only from its callers' CLIENT spans. */
+  instrumented: boolean;
+  /** true when calls on this edge continued in another trace (traceparent dropped). */
+  broken: boolean;
 }
 
-/** The raw material of the dependency graph for traces starting in a window. */
-export interface DependencySource {
-  calls: ServiceCall[];
-  /** CLIENT/PRODUCER spans without children: calls to uninstrumented services, or broken links. */
-  leafClients: Span[];
-  /** Root (or orphan) SERVER/CONSUMER spans that may have handled those calls in another trace. */
-  roots: Span[];
-  /** Traces read (the newest `limit` of the window) and traces in the window. */
+export interface DependencyGraphRows {
+  edges: DependencyEdge[];
+  /** Traces that started in the window's minutes. */
   traces: number;
-  tracesInWindow: number;
 }
 
 /** Synchronous, like better-sqlite3 itself. */
 export interface AnalysisReader {
   /**
-   * Parentless (or orphaned) SERVER/CONSUMER spans of traces starting in [startNs, endNs], except
-   * `excludeTraceId`'s; at most `limit`, earliest traces first.
+   * Root (or orphaned) SERVER/CONSUMER spans of traces starting in [startNs, endNs], except `excludeTraceId`'s;
+   * at most `limit`, earliest first: where a call that lost its trace may have continued. Only the fields the
+   * callee matcher reads are filled in (service, kind, times, `server.address`/`server.port`,
+   * `messaging.destination.name`).
    */
   rootSpansBetween(startNs: Nanos, endNs: Nanos, excludeTraceId: TraceId, limit?: number): Span[];
-  /** For at most `limit` traces starting in [startNs, endNs), newest first. */
-  dependencyInputs(startNs: Nanos, endNs: Nanos, limit?: number): DependencySource;
+  /** The maintained service graph of the whole minutes [startNs, endNs] touches. */
+  dependencies(startNs: Nanos, endNs: Nanos): DependencyGraphRows;
 }

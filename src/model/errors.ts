@@ -15,6 +15,11 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** Refused on principle (a cross-site request to a route that changes data); 403. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
 export class UnsupportedMediaTypeError extends Error {
   override name = 'UnsupportedMediaTypeError';
 }
@@ -42,6 +47,7 @@ export class OverloadedError extends Error {
 export function httpStatusOf(err: unknown): number {
   if (err instanceof InvalidInputError) return 400;
   if (err instanceof NotFoundError) return 404;
+  if (err instanceof ForbiddenError) return 403;
   if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
   if (err instanceof OverloadedError) return 503;

@@ -1,14 +1,20 @@
+import type { DecodedRequest, WriteBatch } from './encoded.js';
 import type { OperationSummary, ServiceSummary, TraceQuery, TraceSummary } from './query.js';
-import type { Span, SpanRecord, TraceId } from './span.js';
+import type { Span, TraceId } from './span.js';
 
-/** One pipeline stage: resolves once the spans are durably handled (stored, or dropped by decision). */
+/** One pipeline stage: resolves once the request's spans are durably handled (stored, or dropped by decision). */
 export interface SpanSink {
-  consume(spans: readonly SpanRecord[]): Promise<void>;
+  consume(request: DecodedRequest): Promise<void>;
 }
 
-/** One transaction per call; idempotent on (traceId, spanId). */
+/**
+ * The store's writer: resolves once the batch is committed (the reply to an exporter waits for this), rejects
+ * when that commit failed. Idempotent on (traceId, spanId).
+ */
 export interface SpanWriter {
-  writeSpans(spans: readonly SpanRecord[]): void;
+  write(batch: WriteBatch): Promise<void>;
+  /** Commits what was accepted, then stops. */
+  close(): Promise<void>;
 }
 
 /** Synchronous, like better-sqlite3 itself. */

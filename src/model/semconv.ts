@@ -127,3 +127,30 @@ export function labelEndpoint(label: string): string {
   const m = /^(.+):(\d{1,5})$/.exec(label);
   return m ? endpointKey(m[1].replace(/^\[|\]$/g, ''), Number(m[2])) : '';
 }
+
+/** What a callee span offers for matching a call that lost its trace: its service and where it was reached. */
+export interface CalleeFacts {
+  service: string;
+  host?: string;
+  port?: number;
+  /** The messaging destination a CONSUMER span read from. */
+  destination?: string;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1'];
+
+/**
+ * Did this callee handle a call to `target`? A peer service name is the strongest evidence; an address is tried
+ * too, because a peer.service label may not spell the callee's service.name the same way. Producers match on the
+ * destination they published to. Used by the trace view and the maintained service graph alike.
+ */
+export function calleeMatches(clientKind: number, target: CallTarget, callee: CalleeFacts): boolean {
+  if (clientKind === SpanKind.PRODUCER && target.destination !== undefined) return callee.destination === target.destination;
+  if (target.service !== undefined && target.service.toLowerCase() === callee.service.toLowerCase()) return true;
+  const portsKnown = target.port !== undefined && callee.port !== undefined;
+  if (portsKnown && target.port !== callee.port) return false;
+  if (target.host !== undefined && callee.host !== undefined) return sameHost(target.host, callee.host);
+  // The callee knows only its port (typical of a bare Node http server): enough when the client called loopback,
+  // where the port alone names the process; on a real network many hosts share a port.
+  return portsKnown && (target.host === undefined || LOOPBACK_NAMES.some((h) => sameHost(h, target.host!)));
+}

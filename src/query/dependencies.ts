@@ -1,31 +1,23 @@
-import { DEPENDENCY_GRACE_NS, dependencyEdges } from '../analysis/dependencies.js';
-import type { DependencyEdge } from '../analysis/types.js';
-import type { AnalysisReader } from '../model/analysis-ports.js';
+import type { AnalysisReader, DependencyEdge } from '../model/analysis-ports.js';
 import type { TimeWindow } from './window.js';
 
 export interface DependencyGraph {
   edges: DependencyEdge[];
-  /** Traces read (the newest `limit` of the window) and traces in the window. */
+  /** Traces that started in the window's minutes; every one of them counts (kept for 0.1 clients, both the same). */
   traces: number;
   tracesInWindow: number;
 }
 
-/** Traces /api/dependencies reads by default, and at most. */
+/** `limit` of 0.1 (traces read) is still accepted, and no longer needed: the graph is maintained, not read. */
 export const DEFAULT_DEPENDENCY_TRACES = 10_000;
 export const MAX_DEPENDENCY_TRACES = 100_000;
 
 /**
- * The service graph of the newest `limit` traces starting in the window, with the grace period: a leaf call with
- * no callee found counts as an uninstrumented callee only once it ended DEPENDENCY_GRACE_NS before now.
+ * The service graph of the whole minutes the window touches, as the writer maintains it (store/service-graph.ts):
+ * a call with no callee span yet counts as one to an uninstrumented callee only after the grace period, because
+ * its callee's spans may still be on the way.
  */
-export function dependencyGraph(
-  reader: Pick<AnalysisReader, 'dependencyInputs'>,
-  window: TimeWindow,
-  limit: number,
-  nowMs: number,
-): DependencyGraph {
-  const src = reader.dependencyInputs(window.startNs ?? 0n, window.endNs, limit);
-  const settledBeforeNs = BigInt(Math.floor(nowMs)) * 1_000_000n - DEPENDENCY_GRACE_NS;
-  const edges = dependencyEdges({ calls: src.calls, leafClients: src.leafClients, candidates: src.roots, settledBeforeNs });
-  return { edges, traces: src.traces, tracesInWindow: src.tracesInWindow };
+export function dependencyGraph(reader: Pick<AnalysisReader, 'dependencies'>, window: TimeWindow): DependencyGraph {
+  const { edges, traces } = reader.dependencies(window.startNs ?? 0n, window.endNs);
+  return { edges, traces, tracesInWindow: traces };
 }

@@ -26,8 +26,8 @@ export interface QueryService {
   search(q: TraceQuery): SearchPage;
   services(): ServiceSummary[];
   operations(service: string): OperationSummary[];
-  /** The service graph of the window's newest `limit` traces, with the grace period applied. */
-  dependencies(window: TimeWindow, limit: number): DependencyGraph;
+  /** The maintained service graph of the window's minutes. */
+  dependencies(window: TimeWindow): DependencyGraph;
   /** Statistics per service and operation for the window (all time: the maintained sketches). */
   stats(window: TimeWindow): ServiceStatsAnswer;
 }
@@ -50,7 +50,7 @@ export function createQueryService(ports: QueryPorts): QueryService {
     search: (q) => searchTraces(traces, q),
     services: () => traces.services(),
     operations: (service) => traces.operations(service),
-    dependencies: (window, limit) => dependencyGraph(analysis, window, limit, now()),
+    dependencies: (window) => dependencyGraph(analysis, window),
     stats: (window) => serviceStats(stats, window),
   };
 }

@@ -2,6 +2,7 @@ import { textGetter } from '../model/attr-text.js';
 import { callEndsOf } from '../model/semconv.js';
 import type { Db } from './open.js';
 import { MinuteAggregates, MinuteStatsWriter } from './minute-stats.js';
+import { moveSpansIntoChunks } from './backfill-chunks.js';
 
 /**
  * Data steps that SQL alone cannot do, run right after a migration's SQL in the same transaction
@@ -9,6 +10,7 @@ import { MinuteAggregates, MinuteStatsWriter } from './minute-stats.js';
  */
 export const BACKFILLS: Readonly<Record<number, (db: Db) => void>> = {
   3: fillMinuteStats,
+  4: moveSpansIntoChunks,
 };
 
 /** Rows read per step of the 003 backfill, so a big 0.1 database never needs all its aggregates at once. */

@@ -1,119 +1,49 @@
 import type Database from 'better-sqlite3';
+import { readChunk } from '../codec/index.js';
 import type { TraceReader } from '../model/ports.js';
-import type { OperationSummary, ServiceSummary, TraceQuery, TraceSummary } from '../model/query.js';
-import type { Attributes, EventJson, Span, SpanEvent, SpanLink, TraceId } from '../model/span.js';
+import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
+import type { Span, TraceId } from '../model/span.js';
+import { DimensionCache } from './dimension-cache.js';
+import { Dictionaries } from './dictionaries.js';
 import type { Db } from './open.js';
-import { buildSearchSql } from './search-sql.js';
+import { TraceSearch, type SearchResult } from './search.js';
 import { SqliteStatsReader } from './stats-reader.js';
 
-/**
- * The select list every span read uses (spans AS s, resources AS r, scopes AS sc), in the order `toSpan`
- * destructures; other readers append their own columns after it.
- */
-export const SPAN_COLUMNS = `s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind, s.service,
-  s.start_ns, s.end_ns, s.attributes, s.dropped_attributes_count, s.events, s.dropped_events_count, s.links,
-  s.dropped_links_count, s.status_code, s.status_message, s.error,
-  s.resource_id, r.attributes AS resource_attributes, r.dropped_attributes_count AS resource_dropped,
-  s.scope_id, sc.name AS scope_name, sc.version AS scope_version, sc.attributes AS scope_attributes,
-  sc.dropped_attributes_count AS scope_dropped`;
-
-/** Whole-trace read through spans_trace_span; LEFT JOINs pin spans as the outer loop (and tolerate a gap). */
-export const GET_TRACE_SQL = `SELECT ${SPAN_COLUMNS}
-FROM spans AS s INDEXED BY spans_trace_span
-LEFT JOIN resources AS r ON r.id = s.resource_id
-LEFT JOIN scopes AS sc ON sc.id = s.scope_id
-WHERE s.trace_id = ?
-ORDER BY s.start_ns, s.span_id`;
-
-/**
- * A GET_TRACE_SQL row in raw (array) mode, in column order. Raw rows read a 50-span trace in 215 µs against
- * 381 µs for row objects (bench data, warm p50): building 25-key objects costs more than SQLite's work.
- * Integers are bigint (safeIntegers); small counts are converted with Number().
- */
-type SpanRow = [
-  spanId: string,
-  parentSpanId: string,
-  traceState: string,
-  flags: bigint,
-  name: string,
-  kind: bigint,
-  service: string,
-  startNs: bigint,
-  endNs: bigint,
-  attributes: string,
-  droppedAttributes: bigint,
-  events: string,
-  droppedEvents: bigint,
-  links: string,
-  droppedLinks: bigint,
-  statusCode: bigint,
-  statusMessage: string,
-  error: bigint,
-  resourceId: bigint,
-  resourceAttributes: string | null,
-  resourceDropped: bigint | null,
-  scopeId: bigint,
-  scopeName: string | null,
-  scopeVersion: string | null,
-  scopeAttributes: string | null,
-  scopeDropped: bigint | null,
-];
-
-interface SummaryRow {
-  trace_id: string;
-  start_ns: bigint;
-  duration_ns: bigint;
-  span_count: bigint;
-  error_count: bigint;
-  root_service: string;
-  root_name: string;
-  services: string;
-}
-
-/** Most distinct search shapes seen in practice are a handful; the cap only guards against odd attr counts. */
-const MAX_CACHED_SEARCHES = 256;
+/** Whole-trace reads: the trace's ref by its ID (one probe of the unique index), then its chunks by ref. */
+export const GET_TRACE_SQL = `SELECT c.data FROM trace_rows AS t INDEXED BY sqlite_autoindex_trace_rows_1
+JOIN chunks AS c INDEXED BY chunks_trace ON c.trace_ref = t.id
+WHERE t.trace_id = ? ORDER BY c.rowid`;
+const CHUNKS_SQL = 'SELECT data FROM chunks INDEXED BY chunks_trace WHERE trace_ref = ? ORDER BY rowid';
 
 export class SqliteTraceReader implements TraceReader {
   private readonly getTraceStmt: Database.Statement;
+  private readonly chunksStmt: Database.Statement;
   private readonly stats: SqliteStatsReader;
-  private readonly hasOperation: Database.Statement;
-  private readonly searches = new Map<string, Database.Statement>();
+  private readonly dims: DimensionCache;
+  readonly dicts: Dictionaries;
+  private readonly search: TraceSearch;
 
   constructor(private readonly db: Db) {
-    this.getTraceStmt = db.prepare(GET_TRACE_SQL).safeIntegers(true).raw(true);
+    this.getTraceStmt = db.prepare(GET_TRACE_SQL).pluck();
+    this.chunksStmt = db.prepare(CHUNKS_SQL).pluck();
     this.stats = new SqliteStatsReader(db);
-    // The primary key of op_minutes starts (service, name): one index probe.
-    this.hasOperation = db.prepare('SELECT 1 FROM op_minutes WHERE service = ? AND name = ? LIMIT 1').pluck();
+    this.dims = new DimensionCache(db);
+    this.dicts = new Dictionaries(db);
+    this.search = new TraceSearch(db, this.dicts, (ref, traceId) => this.spans(this.chunksStmt.all(ref) as Uint8Array[], traceId));
   }
 
   getTrace(id: TraceId): Span[] {
-    const rows = this.getTraceStmt.all(id) as SpanRow[];
-    // Spans of one trace share a few resources and scopes: parse each once and share the object.
-    const resources = new Map<bigint, Span['resource']>();
-    const scopes = new Map<bigint, Span['scope']>();
-    return rows.map((row) => toSpan(id, row, resources, scopes));
+    return this.spans(this.getTraceStmt.all(Buffer.from(id, 'hex')) as Uint8Array[], id);
   }
 
-  findTraces(q: TraceQuery): TraceSummary[] {
-    // An operation the service never had would probe every trace of the service (80 ms p99 on the 500k-span
-    // bench db; 0.5 ms with the same test as an uncorrelated SQL term, which SQLite still checks per row).
-    if (q.service !== undefined && q.operation !== undefined && !this.hasOperation.get(q.service, q.operation)) {
-      return [];
-    }
-    const { shape, sql, params } = buildSearchSql(q);
-    let stmt = this.searches.get(shape);
-    if (!stmt) {
-      if (this.searches.size >= MAX_CACHED_SEARCHES) this.searches.clear();
-      stmt = this.db.prepare(sql).safeIntegers(true);
-      this.searches.set(shape, stmt);
-    }
-    return (stmt.all(params) as SummaryRow[]).map(toSummary);
+  findTraces(q: TraceQuery): SearchResult {
+    this.dicts.refresh();
+    return this.search.find(q);
   }
 
-  /** EXPLAIN QUERY PLAN details of the exact statement findTraces(q) runs; for plan tests and debugging. */
-  explain(q: TraceQuery): string[] {
-    const { sql, params } = buildSearchSql(q);
-    return explainSql(this.db, sql, params);
+  /** EXPLAIN QUERY PLAN of every statement a search runs; for plan tests and debugging. */
+  explain(): Record<string, string[]> {
+    return this.search.explain(this.db);
   }
 
   services(): ServiceSummary[] {
@@ -122,6 +52,22 @@ export class SqliteTraceReader implements TraceReader {
 
   operations(service: string): OperationSummary[] {
     return this.stats.operations(service);
+  }
+
+  /** The chunks' spans, sorted by start then span ID; a span stored twice (a retried export) is given once. */
+  private spans(chunks: Uint8Array[], traceId: TraceId): Span[] {
+    const out: Span[] = [];
+    const seen = new Set<string>();
+    for (const data of chunks) {
+      for (const s of readChunk(data, traceId, this.dims.lookup)) {
+        if (seen.has(s.spanId)) continue;
+        seen.add(s.spanId);
+        out.push(s);
+      }
+    }
+    return out.sort((a, b) =>
+      a.startTimeUnixNano !== b.startTimeUnixNano ? (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1) : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0,
+    );
   }
 }
 
@@ -134,84 +80,17 @@ export function explainSql(db: Db, sql: string, params: unknown): string[] {
 export interface StoreStats {
   spans: number;
   traces: number;
-  resources: number;
-  scopes: number;
+  chunks: number;
+  dimensions: number;
 }
 
 /** Row counts (full counts: for tests, benchmarks and status pages, not hot paths). */
 export function storeStats(db: Db): StoreStats {
-  const count = (table: string): number =>
-    db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-  return { spans: count('spans'), traces: count('traces'), resources: count('resources'), scopes: count('scopes') };
-}
-
-function toSummary(row: SummaryRow): TraceSummary {
+  const count = (sql: string): number => (db.prepare(sql).pluck().get() as number | null) ?? 0;
   return {
-    traceId: row.trace_id,
-    rootService: row.root_service,
-    rootName: row.root_name,
-    startTimeUnixNano: row.start_ns,
-    durationNs: row.duration_ns,
-    spanCount: Number(row.span_count),
-    errorCount: Number(row.error_count),
-    services: JSON.parse(row.services) as string[],
-  };
-}
-
-export function toSpan(
-  traceId: TraceId,
-  row: SpanRow,
-  resources: Map<bigint, Span['resource']>,
-  scopes: Map<bigint, Span['scope']>,
-): Span {
-  const [spanId, parentSpanId, traceState, flags, name, kind, service, startNs, endNs, attributes, droppedAttributes,
-    events, droppedEvents, links, droppedLinks, statusCode, statusMessage, error, resourceId, resourceAttributes,
-    resourceDropped, scopeId, scopeName, scopeVersion, scopeAttributes, scopeDropped] = row; // prettier-ignore
-  let resource = resources.get(resourceId);
-  if (!resource) {
-    resource = { attributes: parseAttrs(resourceAttributes), droppedAttributesCount: Number(resourceDropped ?? 0) };
-    resources.set(resourceId, resource);
-  }
-  let scope = scopes.get(scopeId);
-  if (!scope) {
-    const droppedAttributesCount = Number(scopeDropped ?? 0);
-    scope = { name: scopeName ?? '', version: scopeVersion ?? '', attributes: parseAttrs(scopeAttributes), droppedAttributesCount };
-    scopes.set(scopeId, scope);
-  }
-  return {
-    traceId,
-    spanId,
-    parentSpanId,
-    traceState,
-    flags: Number(flags),
-    name,
-    kind: Number(kind),
-    service,
-    startTimeUnixNano: startNs,
-    endTimeUnixNano: endNs,
-    attributes: parseAttrs(attributes),
-    droppedAttributesCount: Number(droppedAttributes),
-    events: (JSON.parse(events) as EventJson[]).map(toEvent),
-    droppedEventsCount: Number(droppedEvents),
-    links: JSON.parse(links) as SpanLink[],
-    droppedLinksCount: Number(droppedLinks),
-    statusCode: Number(statusCode),
-    statusMessage,
-    error: error === 1n,
-    resource,
-    scope,
-  };
-}
-
-function parseAttrs(json: string | null): Attributes {
-  return json === null ? {} : (JSON.parse(json) as Attributes);
-}
-
-function toEvent(e: EventJson): SpanEvent {
-  return {
-    name: e.name,
-    timeUnixNano: BigInt(e.timeUnixNano),
-    attributes: e.attributes,
-    droppedAttributesCount: e.droppedAttributesCount,
+    spans: count('SELECT sum(span_count) FROM trace_rows'),
+    traces: count('SELECT count(*) FROM trace_rows'),
+    chunks: count('SELECT count(*) FROM chunks'),
+    dimensions: count('SELECT count(*) FROM dimensions'),
   };
 }

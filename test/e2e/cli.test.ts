@@ -51,7 +51,7 @@ describe('tracelite CLI', () => {
     running.child.kill('SIGTERM');
     expect(await running.exit).toBe(0);
     const check = new Database(db, { readonly: true });
-    expect(check.prepare('SELECT count(*) AS n FROM spans').get()).toEqual({ n: 1 });
+    expect(check.prepare('SELECT sum(span_count) AS n FROM trace_rows').get()).toEqual({ n: 1 });
     check.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -71,7 +71,7 @@ describe('tracelite CLI', () => {
     expect(res.status).toBe(200);
     expect(await running.exit).toBe(0);
     const check = new Database(db, { readonly: true });
-    expect(check.prepare('SELECT count(*) AS n FROM spans').get()).toEqual({ n: 2000 });
+    expect(check.prepare('SELECT sum(span_count) AS n FROM trace_rows').get()).toEqual({ n: 2000 });
     check.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

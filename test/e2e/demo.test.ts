@@ -81,7 +81,11 @@ describe('tracelite demo', () => {
     expect(analysis.rootCause.exception.type).toBe('CardDeclinedError');
     // 4. legacy drops traceparent on its call to inventory.
     expect(analysis.propagation.brokenLinks).toContainEqual(expect.objectContaining({ fromService: 'legacy', toService: 'inventory' }));
-    const deps = await getJson(`${demo.uiUrl}/api/dependencies`);
+    // The service graph decides a call without a callee span after its grace period.
+    const deps = await eventually(async () => {
+      const d = await getJson(`${demo.uiUrl}/api/dependencies`);
+      return d.edges.some((e: { parent: string; child: string; broken: boolean }) => e.parent === 'legacy' && e.child === 'inventory' && e.broken) ? d : undefined;
+    }, 15_000);
     expect(deps.edges).toContainEqual(expect.objectContaining({ parent: 'legacy', child: 'inventory', broken: true }));
 
     demo.child.kill('SIGTERM'); // the demo alone: it must stop its children itself

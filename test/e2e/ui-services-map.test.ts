@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot, watchedPage, type WatchedPage } from '../helpers/browser.js';
 import { exportRequest, sid, tid, type JsonSpanSpec } from '../helpers/otlp-json.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { eventually, startServer, type TestServer } from '../helpers/server.js';
 
 /**
  * /services and /map in real Chromium over real ingested traffic: 12 requests in the last 12 minutes through
@@ -48,13 +48,18 @@ let browser: Browser;
 const pages: WatchedPage[] = [];
 
 beforeAll(async () => {
-  server = await startServer({ listen: true });
+  server = await startServer({ listen: true, graceMs: 100 });
   const res = await fetch(`${server.uiUrl}/v1/traces`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: traffic(Date.now()),
   });
   expect(res.status).toBe(200);
+  // The service graph decides calls without a callee span after its grace period.
+  await eventually(async () => {
+    const d = await (await fetch(`${server.uiUrl}/api/dependencies`)).json();
+    return d.edges.some((e: { broken: boolean }) => e.broken) && d.edges.some((e: { instrumented: boolean }) => !e.instrumented) ? true : undefined;
+  });
   browser = await launchBrowser();
 });
 afterAll(async () => {

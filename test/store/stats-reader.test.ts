@@ -1,50 +1,49 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_BUCKET_BOUNDS_NS } from '../../src/model/stats-ports.js';
-import type { SpanRecord } from '../../src/model/span.js';
+import type { Span } from '../../src/model/span.js';
 import { NS_PER_MINUTE } from '../../src/store/minute-stats.js';
-import { SqliteStatsReader } from '../../src/store/stats-reader.js';
-import { SqliteSpanWriter } from '../../src/store/writer.js';
-import { tempDb } from '../fixtures/store-db.js';
-import { BASE_NS, makeRecord, makeResource, MS, spanId, traceId } from '../fixtures/store-records.js';
+import { BASE_NS, makeResource, makeSpan, MS, spanId, tempStore, traceId, type TempStore } from '../fixtures/store-spans.js';
 
 /**
  * api serves 100 `GET /items` one second apart, 1..100 ms long, every 10th failing (its SERVER span and the
  * request-handler span under it both carry the error, as with Express); each makes one call to
  * 127.0.0.1:5432, answered by db's `query` SERVER span reached at localhost:5432. 10 `POST /items` of 200 ms in
  * the last 10 s. cron runs one root INTERNAL job. BASE_NS is 20 s into a minute: spans of the first 40 s fall in
- * that minute, the rest in the next.
+ * that minute, the rest in the next. Written in three commits, db's spans before the calls that made them.
  */
-let store: ReturnType<typeof tempDb>;
+let store: TempStore;
 const API = makeResource('api');
 const DB = makeResource('db');
 const CRON = makeResource('cron');
 let nextSpan = 1;
 
-function records(): SpanRecord[] {
-  const out: SpanRecord[] = [];
-  const add = (trace: number, parent: string, resource: typeof API, name: string, kind: number, startMs: number, durMs: number,
-    error: boolean, attrs: object = {}): string => {
+function spans(): Span[][] {
+  const calls: Span[] = [];
+  const served: Span[] = [];
+  const add = (to: Span[], trace: number, parent: string, resource: typeof API, name: string, kind: number, startMs: number, durMs: number,
+    error: boolean, attributes: Span['attributes'] = {}): string => {
     const start = BASE_NS + BigInt(startMs) * MS;
     const id = spanId(nextSpan++);
-    out.push(makeRecord({ traceId: traceId(trace), spanId: id, parentSpanId: parent, resource, name, kind, startTimeUnixNano: start,
-      endTimeUnixNano: start + BigInt(Math.round(durMs * 1e6)), statusCode: error ? 2 : 0, attributes: JSON.stringify(attrs) }));
+    to.push(makeSpan({ traceId: traceId(trace), spanId: id, parentSpanId: parent, resource, name, kind, startTimeUnixNano: start,
+      endTimeUnixNano: start + BigInt(Math.round(durMs * 1e6)), statusCode: error ? 2 : 0, attributes }));
     return id;
   }; // prettier-ignore
   for (let i = 0; i < 100; i++) {
     const failed = i % 10 === 9;
-    const root = add(1 + i, '', API, 'GET /items', 2, i * 1000, i + 1, failed);
-    const handler = add(1 + i, root, API, 'request handler - /items', 1, i * 1000, i + 0.5, failed);
-    const call = add(1 + i, handler, API, 'GET', 3, i * 1000, 0.5, false, { 'server.address': '127.0.0.1', 'server.port': 5432 });
-    add(1 + i, call, DB, 'query', 2, i * 1000, 0.4, false, { 'server.address': 'localhost', 'server.port': 5432 });
+    const root = add(calls, 1 + i, '', API, 'GET /items', 2, i * 1000, i + 1, failed);
+    const handler = add(calls, 1 + i, root, API, 'request handler - /items', 1, i * 1000, i + 0.5, failed);
+    const call = add(calls, 1 + i, handler, API, 'GET', 3, i * 1000, 0.5, false, { 'server.address': '127.0.0.1', 'server.port': 5432 });
+    add(served, 1 + i, call, DB, 'query', 2, i * 1000, 0.4, false, { 'server.address': 'localhost', 'server.port': 5432 });
   }
-  for (let i = 0; i < 10; i++) add(200 + i, '', API, 'POST /items', 2, 90_000 + i * 1000, 200, false);
-  add(300, '', CRON, 'nightly job', 1, 0, 2000, false);
-  return out;
+  const later: Span[] = [];
+  for (let i = 0; i < 10; i++) add(later, 200 + i, '', API, 'POST /items', 2, 90_000 + i * 1000, 200, false);
+  add(later, 300, '', CRON, 'nightly job', 1, 0, 2000, false);
+  return [served, calls, later];
 }
 
 beforeAll(() => {
-  store = tempDb();
-  new SqliteSpanWriter(store.db).writeSpans(records());
+  store = tempStore();
+  for (const batch of spans()) store.write(batch, 0);
 });
 afterAll(() => store.close());
 
@@ -53,7 +52,7 @@ const at = (ms: number) => BASE_NS + BigInt(ms) * MS;
 
 describe('SqliteStatsReader', () => {
   it('counts requests as entry spans and errors as failed requests, once each', () => {
-    const services = new SqliteStatsReader(store.db).serviceStats();
+    const services = store.stats.serviceStats();
     const row = (name: string) => services.find((s) => s.name === name)!;
     expect(services.map((s) => s.name)).toEqual(['api', 'cron', 'db']);
     expect(row('api')).toMatchObject({ count: 110, errors: 10, spanCount: 310, errorSpanCount: 20, traceCount: 110 });
@@ -62,7 +61,7 @@ describe('SqliteStatsReader', () => {
   });
 
   it('lists operations by role, with calls named by the service that answers at their address', () => {
-    const api = new SqliteStatsReader(store.db).serviceStats().find((s) => s.name === 'api')!;
+    const api = store.stats.serviceStats().find((s) => s.name === 'api')!;
     expect(api.operations.map((o) => [o.role, o.label, o.count, o.errors])).toEqual([
       ['entry', 'GET /items', 100, 10],
       ['entry', 'POST /items', 10, 0],
@@ -80,7 +79,7 @@ describe('SqliteStatsReader', () => {
   it('a window sums the minutes it touches', () => {
     const firstMinuteEnds = ((BASE_NS / NS_PER_MINUTE) + 1n) * NS_PER_MINUTE;
     expect(firstMinuteEnds - BASE_NS).toBe(40_000n * MS);
-    const services = new SqliteStatsReader(store.db).serviceStats({ startNs: at(50_000), endNs: at(99_000) });
+    const services = store.stats.serviceStats({ startNs: at(50_000), endNs: at(99_000) });
     expect(services.map((s) => s.name)).toEqual(['api', 'db']); // cron's job started in the first minute
     const [api, db] = services;
     // The second minute holds GET 40..99 (errors at 49, 59, …, 99) and every POST.
@@ -93,12 +92,12 @@ describe('SqliteStatsReader', () => {
   });
 
   it('reads a window through op_minutes_minute, without a scan of spans', () => {
-    const plan = new SqliteStatsReader(store.db).explain();
+    const plan = store.stats.explain();
     expect(plan).toEqual(['SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)']);
   });
 
   it('summarises services and operations for the API without a window', () => {
-    const reader = new SqliteStatsReader(store.db);
+    const reader = store.reader;
     expect(reader.services().find((s) => s.name === 'api')).toEqual({
       name: 'api', requests: 110, errors: 10, spanCount: 310, errorSpanCount: 20, traceCount: 110,
     });

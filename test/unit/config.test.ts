@@ -16,6 +16,9 @@ describe('loadConfig', () => {
       db: 'data/tracelite.db',
       corsOrigins: ['*'],
       queueSpans: 200000,
+      retentionMs: 7 * 86_400_000,
+      maxSpans: 0,
+      maxDbBytes: 1e9,
     });
   });
 
@@ -35,6 +38,9 @@ describe('loadConfig', () => {
         TRACELITE_DB: 'a.db',
         TRACELITE_CORS_ORIGINS: 'http://localhost:3000, https://app.example',
         TRACELITE_QUEUE_SPANS: '10',
+        TRACELITE_RETENTION: '12h',
+        TRACELITE_MAX_SPANS: '5000000',
+        TRACELITE_MAX_DB_SIZE: '2GiB',
       },
       [],
     );
@@ -45,7 +51,17 @@ describe('loadConfig', () => {
       db: 'a.db',
       corsOrigins: ['http://localhost:3000', 'https://app.example'],
       queueSpans: 10,
+      retentionMs: 12 * 3_600_000,
+      maxSpans: 5_000_000,
+      maxDbBytes: 2 * 1024 ** 3,
     });
+  });
+
+  it('reads retention limits: ages, counts and sizes, 0 meaning none', () => {
+    expect(run({}, ['--retention', '0', '--max-db-size', '0']).retentionMs).toBe(0);
+    expect(run({}, ['--retention', '90s']).retentionMs).toBe(90_000);
+    expect(run({}, ['--max-db-size', '500MB']).maxDbBytes).toBe(500e6);
+    expect(run({}, ['--max-db-size', '0']).maxDbBytes).toBe(0);
   });
 
   it('allows no browser origins by default when not bound to loopback', () => {
@@ -54,6 +70,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [['--retention', '7 days'], /--retention: "7 days" is not an age like 30m, 12h or 7d/],
+    [['--retention', '0d'], /--retention: "0d" is not an age/],
+    [['--max-db-size', 'big'], /--max-db-size: "big" is not a size like 500MB or 1GB/],
+    [['--max-db-size', '1MB'], /--max-db-size: "1MB" is too small: at least 10MB/],
+    [['--max-spans=-1'], /--max-spans: "-1" is not a whole number/],
     [['--ui-port', 'abc'], /--ui-port: "abc" is not a port/],
     [['--otlp-http-port', '70000'], /--otlp-http-port: "70000" is not a port/],
     [['--db', ''], /--db: must not be empty/],

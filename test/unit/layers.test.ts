@@ -143,7 +143,8 @@ describe('layers (ARCHITECTURE.md, "May import")', () => {
     expect(table.get('model')).toEqual(new Set());
     expect(table.get('analysis')).toEqual(new Set(['model']));
     expect(table.get('query')).toEqual(new Set(['model', 'analysis']));
-    expect(table.get('format')).toEqual(new Set(['model']));
+    expect(table.get('format')).toEqual(new Set(['model', 'codec']));
+    expect(table.get('codec')).toEqual(new Set(['model']));
     for (const view of ['api', 'web', 'cli']) {
       for (const layer of ['model', 'query', 'format', 'analysis']) expect(allows(view, layer), `${view} → ${layer}`).toBe(true);
       for (const layer of ['api', 'web', 'cli', 'store', 'ingest']) if (layer !== view) expect(allows(view, layer), `${view} → ${layer}`).toBe(false);

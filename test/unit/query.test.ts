@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnalysisReader, DependencySource } from '../../src/model/analysis-ports.js';
+import type { AnalysisReader, DependencyGraphRows } from '../../src/model/analysis-ports.js';
 import type { TraceReader } from '../../src/model/ports.js';
 import type { TraceQuery, TraceSummary } from '../../src/model/query.js';
 import type { StatsReader } from '../../src/model/stats-ports.js';
@@ -12,7 +12,7 @@ const NOW_MS = Number(T0 / MS) + 60_000;
 
 function setup() {
   const { trace1, trace2 } = legacyScenario();
-  const calls: Record<string, unknown[]> = { rootSpansBetween: [], findTraces: [], dependencyInputs: [], serviceStats: [] };
+  const calls: Record<string, unknown[]> = { rootSpansBetween: [], findTraces: [], dependencies: [], serviceStats: [] };
   const summaries: TraceSummary[] = [5, 4, 3, 2, 1].map((n) => ({
     traceId: traceIdOf(n),
     rootService: 'web',
@@ -29,10 +29,17 @@ function setup() {
     services: () => [],
     operations: () => [],
   };
-  const source: DependencySource = { calls: [], leafClients: [trace1[3]], roots: [], traces: 1, tracesInWindow: 3 };
+  // The graph as the writer maintains it: the leaf call of legacy already decided, an uninstrumented callee.
+  const graph: DependencyGraphRows = {
+    edges: [
+      { parent: 'frontend', child: 'legacy', callCount: 1, errorCount: 0, instrumented: true, broken: false },
+      { parent: 'legacy', child: '127.0.0.1:3003', callCount: 1, errorCount: 1, instrumented: false, broken: false },
+    ],
+    traces: 3,
+  };
   const analysis: AnalysisReader = {
     rootSpansBetween: (startNs, endNs, exclude) => (calls.rootSpansBetween.push([startNs, endNs, exclude]), [trace2[0]]),
-    dependencyInputs: (startNs, endNs, limit) => (calls.dependencyInputs.push([startNs, endNs, limit]), source),
+    dependencies: (startNs, endNs) => (calls.dependencies.push([startNs, endNs]), graph),
   };
   const stats = { serviceStats: (w?: unknown) => (calls.serviceStats.push(w), []) } as unknown as StatsReader;
   return { query: createQueryService({ traces, analysis, stats, now: () => NOW_MS }), calls };
@@ -66,12 +73,21 @@ describe('query service', () => {
     expect(query.search({ errorOnly: false, attrs: [], limit: 5 }).next).toBeUndefined();
   });
 
-  it('reads the dependency graph from the start of time for an all-time window, with the grace period', () => {
+  it('reads the maintained dependency graph of the window, from the start of time for all time', () => {
     const { query, calls } = setup();
-    const graph = query.dependencies({ preset: 'all', endNs: BigInt(NOW_MS) * MS }, 50);
-    expect(calls.dependencyInputs).toEqual([[0n, BigInt(NOW_MS) * MS, 50]]);
-    // The leaf call ended 60 s before now, past the 6 s grace period: an uninstrumented callee.
-    expect(graph).toMatchObject({ traces: 1, tracesInWindow: 3, edges: [{ parent: 'legacy', instrumented: false }] });
+    const end = BigInt(NOW_MS) * MS;
+    const all = query.dependencies({ preset: 'all', endNs: end });
+    expect(calls.dependencies).toEqual([[0n, end]]);
+    expect(all).toEqual({
+      edges: [
+        { parent: 'frontend', child: 'legacy', callCount: 1, errorCount: 0, instrumented: true, broken: false },
+        { parent: 'legacy', child: '127.0.0.1:3003', callCount: 1, errorCount: 1, instrumented: false, broken: false },
+      ],
+      traces: 3,
+      tracesInWindow: 3,
+    });
+    query.dependencies({ preset: '1h', startNs: end - 3_600_000n * MS, endNs: end });
+    expect(calls.dependencies[1]).toEqual([end - 3_600_000n * MS, end]);
   });
 
   it('passes a window to the stats reader, and no window for all time', () => {

@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import { OverloadedError } from '../model/errors.js';
+import type { WriteBatch } from '../model/encoded.js';
+import type { SpanWriter } from '../model/ports.js';
+import { WriterCore, type WriterConfig } from './writer-core.js';
+import type { FromWriter, ToWriter, WriterStats } from './writer-protocol.js';
+
+/** The store's writer as the rest of tracelite sees it: writes, clears, stats and close, all asynchronous. */
+export interface StoreWriter extends SpanWriter {
+  clear(): Promise<void>;
+  stats(): Promise<WriterStats>;
+}
+
+/** A failed commit is answered as retryable: the exporter keeps the spans and sends them again. */
+function failed(message: string): OverloadedError {
+  return new OverloadedError(`could not store the spans (${message}); retry later`, 1);
+}
+
+/** Runs the writer in a worker thread (production): `script` is dist/store/writer-thread.js. */
+export class ThreadWriter implements StoreWriter {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private dead: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: FromWriter) => {
+      if (m.t !== 'done' && m.t !== 'stats') return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.t === 'stats') p.resolve(m.stats);
+      else if (m.error) p.reject(failed(m.error));
+      else p.resolve(undefined);
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`the writer thread exited (${code})`)));
+  }
+
+  static start(config: WriterConfig, script: URL): Promise<ThreadWriter> {
+    const worker = new Worker(script, { workerData: config });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromWriter) => {
+        if (m.t === 'ready') {
+          worker.off('message', onMessage);
+          resolve(new ThreadWriter(worker));
+        } else if (m.t === 'failed') reject(new Error(m.message));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    let size = 0;
+    for (const c of batch.chunks) size += c.data.length;
+    const buffer = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buffer);
+    let offset = 0;
+    let spans = 0;
+    const chunks = batch.chunks.map((c) => {
+      bytes.set(c.data, offset);
+      const at = { traceId: c.traceId, spanCount: c.spanCount, offset, length: c.data.length };
+      offset += c.data.length;
+      spans += c.spanCount;
+      return at;
+    });
+    return this.request({ t: 'write', id: 0, spans, buffer, chunks, dimensions: batch.dimensions }, [buffer]) as Promise<void>;
+  }
+
+  clear(): Promise<void> {
+    return this.request({ t: 'clear', id: 0 }) as Promise<void>;
+  }
+
+  stats(): Promise<WriterStats> {
+    return this.request({ t: 'stats', id: 0 }) as Promise<WriterStats>;
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    await this.request({ t: 'close', id: 0 });
+    this.dead = new Error('the writer is closed');
+    await this.worker.terminate();
+  }
+
+  private request(m: ToWriter, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.dead) return Promise.reject(failed(this.dead.message));
+    const id = this.nextId++;
+    m.id = id;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(m, transfer);
+    });
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    for (const p of this.pending.values()) p.reject(failed(err.message));
+    this.pending.clear();
+  }
+}
+
+/** The same writer in this thread: for tests of the store, and tools that write without a server. */
+export class InlineWriter implements StoreWriter {
+  readonly core: WriterCore;
+
+  constructor(config: WriterConfig) {
+    this.core = new WriterCore(config);
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    const spans = batch.chunks.reduce((n, c) => n + c.spanCount, 0);
+    return new Promise((resolve, reject) => this.core.write(batch, spans, (err) => (err ? reject(failed(err.message)) : resolve())));
+  }
+
+  async clear(): Promise<void> {
+    this.core.clear();
+  }
+
+  async stats(): Promise<WriterStats> {
+    return this.core.stats();
+  }
+
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}
