@@ -39,10 +39,23 @@
  * length (protobuf allows any); a dimension says its kind. Literals are in the order the encoder meets them (a
  * span's attributes before its name), which readers do not depend on.
  *
- * Measured (bench/decode.js on bench/workload.js's requests, Node 20.20, this 2-core VM; see the figures below for the
- * conditions): realistic traffic 162 B/span in chunks against 342.5 B/span of protobuf on the wire (47 %), light
- * traffic 78 against 213 (37 %); dimensions add ~1.5 B/span if every request's were stored (the store keeps each once).
- * FIGURES
+ * Measured with bench/decode.js on bench/workload.js's requests (8 of 512 spans, made by the SDK's serializers), Node
+ * 20.20 on this 2-core VM, shared with other benchmarks (performance.md: ±30 %; medians of 3 runs at load ~1.5–3):
+ *
+ * |                                   | realistic (342.5 B/span protobuf) | light (213 B/span)  |
+ * |-----------------------------------|-----------------------------------|---------------------|
+ * | chunk bytes                       | 162.1 B/span, 47.3 % of protobuf  | 77.7 B/span, 36.5 % |
+ * | protobuf → SpanMetas + chunks     | 385k spans/s (132 MB/s)           | 503k spans/s        |
+ * | OTLP/JSON → SpanMetas + chunks    | 204k spans/s (JSON.parse alone 334k) | 271k (JSON.parse 480k) |
+ * | readChunk (read model)            | 740k spans/s                      | 1.32M spans/s       |
+ * | readChunkIndex (5 keys)           | 912k spans/s                      | 1.47M spans/s       |
+ *
+ * Against tracelite 0.1's decoders (rows with attribute JSON text), alternating with them in one process so both see
+ * the same load: realistic protobuf 1.33x, JSON 1.46x; light 1.27x and 1.29x (0.1 did 242k and 118k realistic
+ * spans/s on a quiet machine). Dimensions add ~1.5 B/span if every request's were stored (the store keeps each once).
+ * GC caveat: if many requests' results are alive together while the JIT warms up, V8 pretenures the allocation sites
+ * of SpanMeta and its BigInts and strings, and short-lived ones then fill the old space: realistic protobuf drops to
+ * ~300k spans/s for the life of the process (GC 22 % of the profile); `--no-allocation-site-pretenuring` gives ~380k.
  *
  * Why it is fast: the protobuf decoder walks the request once per message and never makes JS strings of attribute
  * keys or values; the literal pool (literals.ts) interns byte ranges of the request by a hash of at most 16 sampled
