@@ -60,7 +60,8 @@
  * Why it is fast: the protobuf decoder walks the request once per message and never makes JS strings of attribute
  * keys or values; the literal pool (literals.ts) interns byte ranges of the request by a hash of at most 16 sampled
  * bytes, the 64 static strings first (a 256-slot table that stays in cache). OTLP/JSON as senders write it is decoded
- * from the bytes the same way (ingest/json-fast.ts); JSON.parse alone costs more than that whole decode.
+ * from the bytes the same way (ingest/json-fast.ts): 4.9 µs a realistic span, where JSON.parse alone takes 3.0 and
+ * JSON.parse with the general decoder's walk ~7.
  */
 
 export const CHUNK_VERSION = 1;

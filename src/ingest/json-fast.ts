@@ -17,7 +17,8 @@ import { decideSpan, spanMeta } from './validate.js';
  * gives up (`undefined`) at the first thing it does not take, or at anything wrong, before anything is
  * returned: the general decoder (otlp-json.ts) then decodes the request with every rule and error message. So
  * this is purely a speed-up, and its output is byte for byte the general decoder's (tested on both).
- * Measured on realistic requests (bench/decode.js): JSON.parse alone costs 3.1 µs a span; this whole decode 2.x.
+ * Measured on realistic requests (bench/decode.js): 4.9 µs a span for the whole decode into chunks, where JSON.parse
+ * alone takes 3.0 µs and the general decoder (JSON.parse, then the walk) ~7.
  */
 export function decodeJsonFast(buf: Buffer): DecodedRequest | undefined {
   // The general decoder sees invalid UTF-8 as U+FFFD (Buffer#toString): leave such a request to it. Checked once,
