@@ -2,7 +2,7 @@
  * The strings every version-1 chunk and dimension can name without storing them: `str` indexes 0..63 are these,
  * 64 and up the chunk's own literals. They are the attribute keys OpenTelemetry instrumentations send most (stable
  * semantic conventions and the legacy names still common), and a few of their commonest values; index 0 is ''.
- * Measured on bench/workload.js's realistic requests: chunks 197 → 167 B/span (a trace's ~22 distinct keys were
+ * Measured on bench/workload.js's realistic requests: chunks 197 → 162 B/span (a trace's ~22 distinct keys were
  * ~31 B/span of literals). 64 entries keep every index below 128 a single byte for the ~42 literals a typical chunk
  * still has (p90 of 71 literals per chunk before).
  *
