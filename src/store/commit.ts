@@ -114,15 +114,39 @@ export class Committer {
 
   private chunk(chunk: EncodedChunk, minutes: MinuteAggregates, postings: PostingsBatch, graphSpans: GraphSpan[], nowMs: number): number {
     const spans = readChunkIndex(chunk.data, WRITER_KEYS);
-    const trace = this.traces.get(chunk.traceId, spans);
-    const fresh: IndexedSpan[] = [];
-    const seen = new Set<string>();
-    for (const s of spans) {
-      if (trace.spanIds.has(s.spanId) || seen.has(s.spanId)) continue;
-      seen.add(s.spanId);
-      fresh.push(s);
+    // A trace not in the cache is assumed new (most are), so the trace_id index is not probed first: if it was
+    // stored after all, the insert is ignored and the chunk merged into the stored row instead.
+    let trace = this.traces.get(chunk.traceId, spans, false);
+    let merged = this.merge(trace, spans);
+    if (merged.fresh.length === 0) return 0;
+    let saved = this.traces.save(trace, nowMs);
+    if (saved.conflict) {
+      trace = this.traces.get(chunk.traceId, spans, true);
+      merged = this.merge(trace, spans);
+      if (merged.fresh.length === 0) return 0;
+      saved = this.traces.save(trace, nowMs);
     }
-    if (fresh.length === 0) return 0;
+    const { fresh, newOps, newAttrs, newServices, services } = merged;
+    this.st.insChunk.run(trace.id, chunk.data);
+    this.traces.saveServices(trace, newServices, saved.timingChanged);
+    if (saved.isNew) this.traces.countNewTrace(trace.startNs);
+    for (const op of newOps) postings.addOp(op, trace.id, trace.startNs);
+    for (const [keyId, value] of newAttrs) postings.addAttr(keyId, value, trace.id, trace.startNs);
+    for (const serviceId of newServices) minutes.addTraces(this.dicts.serviceName(serviceId) ?? '', trace.startNs, 1);
+    fresh.forEach((s, i) => {
+      const durationNs = s.endNs > s.startNs ? s.endNs - s.startNs : 0n;
+      minutes.addSpan({
+        service: services[i], name: s.name, kind: s.kind, parentSpanId: s.parentSpanId, error: s.error, startNs: s.startNs,
+        durationNs, callee: s.callee, address: s.address,
+      }); // prettier-ignore
+    });
+    this.toGraph(chunk.traceId, trace, fresh, services, graphSpans);
+    return fresh.length;
+  }
+
+  /** Folds the chunk's spans the trace does not hold yet into its state; what they add is returned. */
+  private merge(trace: TraceState, spans: readonly IndexedSpan[]) {
+    const fresh: IndexedSpan[] = [];
     const newOps: number[] = [];
     const newAttrs: Array<[number, string]> = [];
     const newServices: number[] = [];
@@ -133,7 +157,10 @@ export class Committer {
       trace.attrs.add(kv);
       newAttrs.push([keyId, value]);
     };
-    for (const s of fresh) {
+    for (const s of spans) {
+      // addSpan adds the ID, so a span repeated within the chunk is absorbed here too.
+      if (trace.spanIds.has(s.spanId)) continue;
+      fresh.push(s);
       const dim = this.dimensionOf(s.resource);
       const service = dim?.service ?? 'unknown_service';
       services.push(service);
@@ -148,21 +175,8 @@ export class Committer {
       for (const [key, value] of s.values) if (INDEXED_KEY_SET.has(key)) addAttr(this.dicts.keyId(0, key), value);
       for (const [key, value] of s.eventValues) if (INDEXED_KEY_SET.has(key)) addAttr(this.dicts.keyId(0, key), value);
       for (const [keyId, value] of dim?.indexed ?? []) addAttr(keyId, value);
-      const durationNs = s.endNs > s.startNs ? s.endNs - s.startNs : 0n;
-      minutes.addSpan({
-        service, name: s.name, kind: s.kind, parentSpanId: s.parentSpanId, error: s.error, startNs: s.startNs,
-        durationNs, callee: s.callee, address: s.address,
-      }); // prettier-ignore
     }
-    const { isNew, timingChanged } = this.traces.save(trace, nowMs);
-    this.st.insChunk.run(trace.id, chunk.data);
-    this.traces.saveServices(trace, newServices, timingChanged);
-    if (isNew) this.traces.countNewTrace(trace.startNs);
-    for (const op of newOps) postings.addOp(op, trace.id, trace.startNs);
-    for (const [keyId, value] of newAttrs) postings.addAttr(keyId, value, trace.id, trace.startNs);
-    for (const serviceId of newServices) minutes.addTraces(this.dicts.serviceName(serviceId) ?? '', trace.startNs, 1);
-    this.toGraph(chunk.traceId, trace, fresh, services, graphSpans);
-    return fresh.length;
+    return { fresh, newOps, newAttrs, newServices, services };
   }
 
   /**
@@ -247,7 +261,10 @@ function graphSpan(traceId: string, trace: TraceState, s: IndexedSpan, service: 
     endNs: s.endNs,
     error: s.error,
   };
-  if (s.kind === SpanKind.CLIENT || s.kind === SpanKind.PRODUCER) g.target = callTargetOf(get);
+  if (s.kind === SpanKind.CLIENT || s.kind === SpanKind.PRODUCER) {
+    g.target = callTargetOf(get);
+    g.toDatabase = get('db.system') !== undefined || get('db.system.name') !== undefined;
+  }
   else if (s.kind === SpanKind.SERVER || s.kind === SpanKind.CONSUMER) {
     g.reached = { ...serverAddressOf(get), destination: str(get('messaging.destination.name')) };
   }

@@ -4,13 +4,13 @@ import type { GraphSpan } from './service-graph.js';
 
 /**
  * Entry spans (root or orphaned SERVER/CONSUMER spans) held for matching calls that lost their trace, indexed
- * by what a call can name them by — service, host:port, port, messaging destination — and by 100 ms of start
+ * by what a call can name them by — service, host:port, port, messaging destination — and by 10 ms of start
  * time, so deciding a call looks at the few entries that could match it, not at every entry of the last seconds
  * (with thousands of requests a second, a time window alone holds thousands). The match itself is
  * model/semconv.ts calleeMatches, the rule the trace view uses.
  */
 
-const BUCKET_NS = 100_000_000n;
+const BUCKET_NS = 10_000_000n;
 /** Entries compared per call at most, however many share its keys and time. */
 const MAX_CANDIDATES = 64;
 
@@ -36,24 +36,36 @@ export class EntryIndex {
     }
   }
 
-  /** The entry of another trace that handled the call: inside its time ± skew, closest start wins; marked used. */
+  /**
+   * The entry of another trace that handled the call: inside its time ± skew, the closest start wins; marked used.
+   * Buckets are searched outwards from the call's start and the search stops once no nearer start can be left.
+   */
   match(c: GraphSpan, target: CallTarget, skew: bigint): GraphSpan | undefined {
     const from = c.startNs - skew;
     const to = c.endNs + skew;
+    const lists = callKeys(c.kind, target).map((k) => this.byKey.get(k)).filter((b): b is Map<number, Bucket> => b !== undefined);
+    if (lists.length === 0) return undefined;
+    const first = Number(from / BUCKET_NS);
+    const last = Number(to / BUCKET_NS);
+    const home = Number(c.startNs / BUCKET_NS);
     let best: GraphSpan | undefined;
     let bestGap = 0n;
     let looked = 0;
-    for (const key of callKeys(c.kind, target)) {
-      const buckets = this.byKey.get(key);
-      if (!buckets) continue;
-      for (let b = Number(from / BUCKET_NS); b <= Number(to / BUCKET_NS) && looked < MAX_CANDIDATES; b++) {
-        for (const e of buckets.get(b)?.spans ?? []) {
-          if (e.startNs < from || e.startNs > to || e.trace === c.trace || ++looked > MAX_CANDIDATES) continue;
-          if (this.used.has(`${e.trace}/${e.spanId}`) || !calleeMatches(c.kind, target, { service: e.service, ...e.reached })) continue;
-          const gap = e.startNs > c.startNs ? e.startNs - c.startNs : c.startNs - e.startNs;
-          if (!best || gap < bestGap) {
-            best = e;
-            bestGap = gap;
+    for (let d = 0; home - d >= first || home + d <= last; d++) {
+      // Every start in a bucket d away is at least (d - 1) buckets from the call's start.
+      if (best && BigInt(d - 1) * BUCKET_NS > bestGap) break;
+      if (looked >= MAX_CANDIDATES) break;
+      for (const b of d === 0 ? [home] : [home - d, home + d]) {
+        if (b < first || b > last) continue;
+        for (const buckets of lists) {
+          for (const e of buckets.get(b)?.spans ?? []) {
+            if (e.startNs < from || e.startNs > to || e.trace === c.trace || ++looked > MAX_CANDIDATES) continue;
+            if (this.used.has(`${e.trace}/${e.spanId}`) || !calleeMatches(c.kind, target, { service: e.service, ...e.reached })) continue;
+            const gap = e.startNs > c.startNs ? e.startNs - c.startNs : c.startNs - e.startNs;
+            if (!best || gap < bestGap) {
+              best = e;
+              bestGap = gap;
+            }
           }
         }
       }

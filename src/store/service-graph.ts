@@ -33,6 +33,12 @@ export interface GraphSpan {
   parentHere?: boolean;
   /** A call with a child in its own chunk: not a leaf call, nothing to wait for. */
   childHere?: boolean;
+  /**
+   * A call to a database or cache (it names a `db.system`): no span of another service will ever answer it, so it
+   * is counted as a call to an uninstrumented callee at once instead of waiting the grace period in memory (on
+   * realistic traffic most calls are these; holding them was most of the writer's heap).
+   */
+  toDatabase?: boolean;
 }
 
 export const EdgeKind = { CALL: 0, UNINSTRUMENTED: 1, BROKEN: 2 } as const;
@@ -83,7 +89,8 @@ export class ServiceGraph {
 
   constructor(private readonly opts: GraphOptions = {}) {
     this.grace = opts.graceMs ?? DEFAULT_GRACE_MS;
-    this.maxWaiting = opts.maxWaiting ?? 500_000;
+    // Up to ~1 KB each: 50k waiting calls and spans are ~50 MB of the writer's heap at most.
+    this.maxWaiting = opts.maxWaiting ?? 50_000;
     this.skew = opts.skewNs ?? 50_000_000n;
     // Long enough for the calls they may answer to be decided (grace, the extra second, the writer's 1 s timer).
     this.keepEntries = opts.keepEntriesMs ?? this.grace + CLIENT_EXTRA_MS + 5_000;
@@ -133,7 +140,9 @@ export class ServiceGraph {
         for (const c of children) this.call(s, c.span);
         joined.add(key);
       }
-      if (isOutgoing(s) && !s.childHere && !joined.has(key)) this.calls.set(key, { span: s, deadlineMs: nowMs + this.grace + CLIENT_EXTRA_MS });
+      if (isOutgoing(s) && s.toDatabase && !s.childHere && !joined.has(key)) {
+        if (s.target) this.edge(minuteOf(s.startNs), s.service, s.target.label, EdgeKind.UNINSTRUMENTED, s.error);
+      } else if (isOutgoing(s) && !s.childHere && !joined.has(key)) this.calls.set(key, { span: s, deadlineMs: nowMs + this.grace + CLIENT_EXTRA_MS });
     }
     this.bound(nowMs);
   }

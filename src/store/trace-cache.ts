@@ -23,7 +23,7 @@ export class TraceCache {
   constructor(
     db: Db,
     private readonly dicts: Dictionaries,
-    private readonly capacity = 20_000,
+    private readonly capacity = 5_000,
   ) {
     this.st = {
       find: db
@@ -31,7 +31,7 @@ export class TraceCache {
         .safeIntegers(true),
       services: db.prepare('SELECT service_id FROM trace_service_rows WHERE trace_ref = ?').pluck(),
       insert: db.prepare(
-        `INSERT INTO trace_rows (start_ns, end_ns, duration_ns, span_count, error_count, root_op, root_start_ns,
+        `INSERT OR IGNORE INTO trace_rows (start_ns, end_ns, duration_ns, span_count, error_count, root_op, root_start_ns,
            has_root, span_ids, ops, attrs, trace_id, written_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       update: db.prepare(
@@ -48,16 +48,16 @@ export class TraceCache {
   }
 
   /** The trace's state: cached, stored, or new (named after the chunk's first root or earliest span). */
-  get(traceId: string, spans: readonly IndexedSpan[]): TraceState {
+  get(traceId: string, spans: readonly IndexedSpan[], probe: boolean): TraceState {
     const hit = this.cache.get(traceId);
-    if (hit) {
+    if (hit && (probe ? hit.id !== 0 : true)) {
       this.cache.delete(traceId); // re-insert: most recent last
       this.cache.set(traceId, hit);
       return hit;
     }
     const key = Buffer.from(traceId, 'hex');
     type Row = { id: bigint; start_ns: bigint; end_ns: bigint; span_count: bigint; error_count: bigint; root_op: bigint; root_start_ns: bigint; has_root: bigint; span_ids: Uint8Array; ops: Uint8Array; attrs: Uint8Array };
-    const row = this.st.find.get(key) as Row | undefined;
+    const row = probe ? (this.st.find.get(key) as Row | undefined) : undefined;
     let t: TraceState;
     if (row) {
       t = new TraceState(key, row.start_ns, row.end_ns, { op: Number(row.root_op), startNs: row.root_start_ns, hasRoot: row.has_root === 1n });
@@ -85,14 +85,20 @@ export class TraceCache {
   }
 
   /** Inserts or updates the trace's row; says whether it was new and whether its start or duration moved. */
-  save(t: TraceState, nowMs: number): { isNew: boolean; timingChanged: boolean } {
+  /** conflict: the trace was new to the cache but stored already; nothing was written (load it and merge). */
+  save(t: TraceState, nowMs: number): { isNew: boolean; timingChanged: boolean; conflict?: boolean } {
     const { spanIds, ops, attrs } = t.encode(this.w);
     const values = [
       t.startNs, t.endNs, t.durationNs, t.spanCount, t.errorCount, t.root.op, t.root.startNs, t.root.hasRoot ? 1 : 0, spanIds, ops, attrs,
     ]; // prettier-ignore
     const isNew = t.id === 0;
     if (isNew) {
-      t.id = Number(this.st.insert.run(...values, t.traceId, Math.floor(nowMs)).lastInsertRowid);
+      const r = this.st.insert.run(...values, t.traceId, Math.floor(nowMs));
+      if (r.changes === 0) {
+        this.cache.delete(t.traceId.toString('hex'));
+        return { isNew: false, timingChanged: false, conflict: true };
+      }
+      t.id = Number(r.lastInsertRowid);
       this.byRef.set(t.id, t.traceId.toString('hex'));
     }
     else this.st.update.run(...values, t.id);
