@@ -26,7 +26,7 @@ const TRACES_PER_COMMIT = 500;
 export function moveSpansIntoChunks(db: Db): void {
   db.exec('DELETE FROM op_minutes; DELETE FROM service_minutes;');
   let stored = 0;
-  const committer = new Committer(db, { onStored: (n) => (stored += n) });
+  const committer = new Committer(db, { onStored: (n) => (stored += n), hourlyStats: false });
   // A page of traces at a time: a commit cannot start while a statement is still iterating.
   const traces = db
     .prepare(

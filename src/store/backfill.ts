@@ -2,6 +2,7 @@ import { textGetter } from '../model/attr-text.js';
 import { callEndsOf } from '../model/semconv.js';
 import type { Db } from './open.js';
 import { MinuteAggregates, MinuteStatsWriter } from './minute-stats.js';
+import { DurationSketch } from './sketch.js';
 import { moveSpansIntoChunks } from './backfill-chunks.js';
 
 /**
@@ -11,6 +12,7 @@ import { moveSpansIntoChunks } from './backfill-chunks.js';
 export const BACKFILLS: Readonly<Record<number, (db: Db) => void>> = {
   3: fillMinuteStats,
   4: moveSpansIntoChunks,
+  6: fillHourlyStats,
 };
 
 /** Rows read per step of the 003 backfill, so a big 0.1 database never needs all its aggregates at once. */
@@ -18,7 +20,7 @@ const BATCH = 50_000;
 
 /** 003: the per-minute stats of every span and trace already stored, as the writer would have kept them. */
 export function fillMinuteStats(db: Db): void {
-  const writer = new MinuteStatsWriter(db);
+  const writer = new MinuteStatsWriter(db, { hours: false }); // the hourly tables come with 006
   const spans = db
     .prepare(
       `SELECT rowid, service, name, kind, parent_span_id, error, start_ns, duration_ns,
@@ -53,4 +55,24 @@ export function fillMinuteStats(db: Db): void {
     traces.addTraces(r.service, r.start_ns, Number(r.n));
   }
   writer.flush(traces);
+}
+
+/** 006: op_hours from op_minutes. A connection cannot write while it iterates, so the hours gather first (a few per operation). */
+export function fillHourlyStats(db: Db): void {
+  type Row = { service: string; name: string; kind: number; role: number; callee: string; minute: number; spans: number; errors: number; sketch: Uint8Array }; // prettier-ignore
+  const hours = new Map<string, { pk: unknown[]; spans: number; errors: number; sketch: DurationSketch }>();
+  const rows = db.prepare('SELECT service, name, kind, role, callee, minute, spans, errors, sketch FROM op_minutes');
+  for (const r of rows.iterate() as Iterable<Row>) {
+    const hour = Math.floor(r.minute / 60);
+    const key = `${r.service}\u0000${r.name}\u0000${r.kind}\u0000${r.role}\u0000${r.callee}\u0000${hour}`;
+    let h = hours.get(key);
+    if (!h) hours.set(key, (h = { pk: [r.service, r.name, r.kind, r.role, r.callee, hour], spans: 0, errors: 0, sketch: new DurationSketch() }));
+    h.spans += r.spans;
+    h.errors += r.errors;
+    h.sketch.merge(DurationSketch.decode(r.sketch));
+  }
+  const insert = db.prepare(
+    'INSERT INTO op_hours (service, name, kind, role, callee, hour, spans, errors, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const h of hours.values()) insert.run(...h.pk, h.spans, h.errors, h.sketch.encode());
 }

@@ -45,12 +45,16 @@ export class Committer {
 
   constructor(
     private readonly db: Db,
-    opts: { graceMs?: number; maxWaiting?: number; cacheTraces?: number; onStored?: (spans: number) => void } = {},
+    opts: {
+      graceMs?: number; maxWaiting?: number; cacheTraces?: number; onStored?: (spans: number) => void;
+      /** false only for a data step that runs before migration 006 made the hourly tables. */
+      hourlyStats?: boolean;
+    } = {}, // prettier-ignore
   ) {
     this.onStored = opts.onStored ?? (() => {});
     this.dicts = new Dictionaries(db);
     this.traces = new TraceCache(db, this.dicts, opts.cacheTraces);
-    this.minuteStats = new MinuteStatsWriter(db);
+    this.minuteStats = new MinuteStatsWriter(db, { hours: opts.hourlyStats ?? true });
     this.postings = new PostingsWriter(db);
     this.graphWriter = new GraphWriter(db);
     this.graph = new ServiceGraph({ graceMs: opts.graceMs, maxWaiting: opts.maxWaiting, parentOf: (ref, id) => this.parentOf(ref, id) });

@@ -95,8 +95,24 @@ export class MinuteStatsWriter {
   private readonly upsertOp: Database.Statement;
   private readonly upsertServiceMinute: Database.Statement;
   private readonly upsertEndpoint: Database.Statement;
+  private readonly hours: { getSketch: Database.Statement; upsertOp: Database.Statement; upsertService: Database.Statement } | undefined;
 
-  constructor(db: Db) {
+  /** `hours`: also keep the hourly rollups (op_hours, service_hours: migration 006 on). */
+  constructor(db: Db, opts: { hours?: boolean } = { hours: true }) {
+    this.hours = opts.hours
+      ? {
+          getSketch: db
+            .prepare('SELECT sketch FROM op_hours WHERE service = ? AND name = ? AND kind = ? AND role = ? AND callee = ? AND hour = ?')
+            .pluck(),
+          upsertOp: db.prepare(
+            `INSERT INTO op_hours (service, name, kind, role, callee, hour, spans, errors, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO UPDATE SET spans = spans + excluded.spans, errors = errors + excluded.errors, sketch = excluded.sketch`,
+          ),
+          upsertService: db.prepare(
+            `INSERT INTO service_hours (service, hour, traces) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET traces = traces + excluded.traces`,
+          ),
+        }
+      : undefined;
     this.getSketch = db
       .prepare('SELECT sketch FROM op_minutes WHERE service = ? AND name = ? AND kind = ? AND role = ? AND callee = ? AND minute = ?')
       .pluck();
@@ -114,9 +130,24 @@ export class MinuteStatsWriter {
     );
   }
 
-  /** Sketches merge in JS: read the stored one, add the batch's, write it back once per operation and minute. */
+  /** Sketches merge in JS: read the stored one, add the batch's, write it back once per operation and minute (and hour). */
   flush(agg: MinuteAggregates): void {
+    const byHour = new Map<string, { pk: unknown[]; spans: number; errors: number; sketch: DurationSketch }>();
     for (const op of agg.ops.values()) {
+      if (this.hours) {
+        const hour = Math.floor(op.minute / 60);
+        const key = `${op.service}\u0000${op.name}\u0000${op.kind}\u0000${op.role}\u0000${op.callee}\u0000${hour}`;
+        const h = byHour.get(key);
+        if (h) {
+          h.spans += op.spans;
+          h.errors += op.errors;
+          h.sketch.merge(op.sketch);
+        } else {
+          const sketch = new DurationSketch();
+          sketch.merge(op.sketch);
+          byHour.set(key, { pk: [op.service, op.name, op.kind, op.role, op.callee, hour], spans: op.spans, errors: op.errors, sketch });
+        }
+      }
       const pk = [op.service, op.name, op.kind, op.role, op.callee, op.minute];
       const stored = this.getSketch.get(pk) as Uint8Array | undefined;
       if (stored) op.sketch.merge(DurationSketch.decode(stored));
@@ -124,5 +155,21 @@ export class MinuteStatsWriter {
     }
     for (const s of agg.serviceTraces.values()) this.upsertServiceMinute.run(s.service, s.minute, s.traces);
     for (const [address, e] of agg.endpoints) this.upsertEndpoint.run(address, e.service, e.seenNs);
+    const hours = this.hours;
+    if (!hours) return;
+    for (const h of byHour.values()) {
+      const stored = hours.getSketch.get(h.pk) as Uint8Array | undefined;
+      if (stored) h.sketch.merge(DurationSketch.decode(stored));
+      hours.upsertOp.run(...h.pk, h.spans, h.errors, h.sketch.encode());
+    }
+    const serviceHours = new Map<string, { service: string; hour: number; traces: number }>();
+    for (const s of agg.serviceTraces.values()) {
+      const hour = Math.floor(s.minute / 60);
+      const key = `${s.service}\u0000${hour}`;
+      const e = serviceHours.get(key) ?? { service: s.service, hour, traces: 0 };
+      e.traces += s.traces;
+      serviceHours.set(key, e);
+    }
+    for (const s of serviceHours.values()) hours.upsertService.run(s.service, s.hour, s.traces);
   }
 }

@@ -54,6 +54,9 @@ export class Retention {
       delAttrPostings: db.prepare('DELETE FROM attr_postings WHERE max_start_ns < ?'),
       delOpMinutes: db.prepare('DELETE FROM op_minutes WHERE minute < ?'),
       delServiceMinutes: db.prepare('DELETE FROM service_minutes WHERE minute < ?'),
+      // Hours entirely before the oldest minute kept; the partial hour's stats are read from its minutes.
+      delOpHours: db.prepare('DELETE FROM op_hours WHERE hour < ?'),
+      delServiceHours: db.prepare('DELETE FROM service_hours WHERE hour < ?'),
       delTraceMinutes: db.prepare('DELETE FROM trace_minutes WHERE minute < ?'),
       delDependencies: db.prepare('DELETE FROM dependency_minutes WHERE minute < ?'),
       spanTotal: db.prepare("SELECT value FROM store_meta WHERE key = 'span_total'").pluck(),
@@ -94,7 +97,7 @@ export class Retention {
   clearAll(): void {
     this.db.transaction(() => {
       for (const t of ['chunks', 'trace_service_rows', 'trace_rows', 'entry_spans', 'op_postings', 'attr_postings', 'op_minutes',
-        'service_minutes', 'trace_minutes', 'dependency_minutes', 'endpoints', 'dimensions']) this.db.exec(`DELETE FROM ${t}`); // prettier-ignore
+        'service_minutes', 'trace_minutes', 'dependency_minutes', 'endpoints', 'dimensions', 'op_hours', 'service_hours']) this.db.exec(`DELETE FROM ${t}`); // prettier-ignore
       this.spans = 0;
       this.st.setSpanTotal.run(0);
     })();
@@ -158,6 +161,7 @@ export class Retention {
     this.st.delOpPostings.run(horizon);
     this.st.delAttrPostings.run(horizon);
     for (const s of ['delOpMinutes', 'delServiceMinutes', 'delTraceMinutes', 'delDependencies']) this.st[s].run(minute);
+    for (const s of ['delOpHours', 'delServiceHours']) this.st[s].run(Math.floor(minute / 60));
     this.st.setSpanTotal.run(this.spans);
     return rows.map((r) => r.id);
   }

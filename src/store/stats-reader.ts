@@ -15,19 +15,35 @@ import { explainSql } from './reader.js';
 import { ALPHA, DurationSketch } from './sketch.js';
 
 /**
- * Request statistics per service and operation, summed from the per-minute rows the writer keeps
- * (migration 003): a window reads its minutes through op_minutes_minute, all time reads every row; neither
- * touches spans. A call's callee is shown as the service that answers at its address, when one was seen there.
+ * Request statistics per service and operation, summed from the rows the writer keeps per minute and per hour:
+ * a window reads the whole hours inside it from op_hours and its partial hours at either end from op_minutes (all
+ * time: from the oldest minute stored to the newest), so retention's deletes, which go by whole minutes, are never
+ * counted. Neither touches spans. A call's callee is shown as the service that answers at its address, when one
+ * was seen there.
  */
 
 const COLUMNS = 'service, name, kind, role, callee, spans, errors, sketch';
 export const WINDOW_SQL = `SELECT ${COLUMNS} FROM op_minutes INDEXED BY op_minutes_minute WHERE minute BETWEEN @from AND @to`;
-const ALL_SQL = `SELECT ${COLUMNS} FROM op_minutes`;
-const SERVICE_SQL = `SELECT ${COLUMNS} FROM op_minutes WHERE service = @service`;
-const COUNTS_SQL = `SELECT service, role, sum(spans) AS spans, sum(errors) AS errors FROM op_minutes GROUP BY service, role`;
-const TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_minutes GROUP BY service';
-const WINDOW_TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_minutes WHERE minute BETWEEN @from AND @to GROUP BY service';
+export const HOURS_SQL = `SELECT ${COLUMNS} FROM op_hours INDEXED BY op_hours_hour WHERE hour BETWEEN @from AND @to`;
+const COUNTS = 'SELECT service, role, sum(spans) AS spans, sum(errors) AS errors FROM';
+const MINUTE_COUNTS_SQL = `${COUNTS} op_minutes INDEXED BY op_minutes_minute WHERE minute BETWEEN @from AND @to GROUP BY service, role`;
+const HOUR_COUNTS_SQL = `${COUNTS} op_hours INDEXED BY op_hours_hour WHERE hour BETWEEN @from AND @to GROUP BY service, role`;
+const MINUTE_TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_minutes INDEXED BY service_minutes_minute WHERE minute BETWEEN @from AND @to GROUP BY service';
+const HOUR_TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_hours INDEXED BY service_hours_hour WHERE hour BETWEEN @from AND @to GROUP BY service';
+// Two subqueries: each takes the index's first or last entry (min and max together would scan it).
+const SPAN_SQL = 'SELECT (SELECT min(minute) FROM op_minutes) AS first, (SELECT max(minute) FROM op_minutes) AS last';
 const ENDPOINTS_SQL = 'SELECT address, service FROM endpoints';
+
+/** Minutes [from, to] as the whole hours inside them and the minutes of their partial hours. */
+export function splitMinutes(from: number, to: number): { hours?: { from: number; to: number }; minutes: Array<{ from: number; to: number }> } {
+  const firstHour = Math.ceil(from / 60);
+  const lastHour = Math.floor((to + 1) / 60) - 1;
+  if (firstHour > lastHour) return { minutes: [{ from, to }] };
+  const minutes: Array<{ from: number; to: number }> = [];
+  if (from < firstHour * 60) minutes.push({ from, to: firstHour * 60 - 1 });
+  if ((lastHour + 1) * 60 <= to) minutes.push({ from: (lastHour + 1) * 60, to });
+  return { hours: { from: firstHour, to: lastHour }, minutes };
+}
 
 const GAMMA = (1 + ALPHA) / (1 - ALPHA);
 
@@ -45,33 +61,31 @@ interface Acc {
 }
 
 export class SqliteStatsReader implements StatsReader {
-  private readonly window: Database.Statement;
-  private readonly all: Database.Statement;
-  private readonly ofService: Database.Statement;
-  private readonly counts: Database.Statement;
-  private readonly traces: Database.Statement;
-  private readonly windowTraces: Database.Statement;
-  private readonly endpoints: Database.Statement;
+  private readonly st: Record<'minutes' | 'hours' | 'minuteCounts' | 'hourCounts' | 'minuteTraces' | 'hourTraces' | 'span' | 'endpoints', Database.Statement>;
 
   constructor(private readonly db: Db) {
-    this.window = db.prepare(WINDOW_SQL);
-    this.all = db.prepare(ALL_SQL);
-    this.ofService = db.prepare(SERVICE_SQL);
-    this.counts = db.prepare(COUNTS_SQL);
-    this.traces = db.prepare(TRACES_SQL);
-    this.windowTraces = db.prepare(WINDOW_TRACES_SQL);
-    this.endpoints = db.prepare(ENDPOINTS_SQL).raw(true);
+    this.st = {
+      minutes: db.prepare(WINDOW_SQL),
+      hours: db.prepare(HOURS_SQL),
+      minuteCounts: db.prepare(MINUTE_COUNTS_SQL),
+      hourCounts: db.prepare(HOUR_COUNTS_SQL),
+      minuteTraces: db.prepare(MINUTE_TRACES_SQL),
+      hourTraces: db.prepare(HOUR_TRACES_SQL),
+      span: db.prepare(SPAN_SQL),
+      endpoints: db.prepare(ENDPOINTS_SQL).raw(true),
+    };
   }
 
   serviceStats(w?: StatsWindow): ServiceStats[] {
-    const range = w && { from: minuteOf(w.startNs), to: minuteOf(w.endNs) };
     // One read transaction, so the rows, trace counts and endpoints agree while ingest keeps writing.
     return this.db.transaction(() => {
-      const rows = (range ? this.window.iterate(range) : this.all.iterate()) as Iterable<Row>;
-      const traces = new Map(
-        ((range ? this.windowTraces.all(range) : this.traces.all()) as Array<{ service: string; traces: number }>).map((r) => [r.service, r.traces]),
-      );
-      const byService = this.sum(rows);
+      const parts = this.parts(w);
+      if (!parts) return [];
+      const traces = new Map<string, number>();
+      for (const r of this.fromParts<{ service: string; traces: number }>(parts, 'minuteTraces', 'hourTraces')) {
+        traces.set(r.service, (traces.get(r.service) ?? 0) + r.traces);
+      }
+      const byService = this.sum(this.fromParts<Row>(parts, 'minutes', 'hours'));
       return [...byService]
         .map(([name, accs]) => serviceStats(name, accs, traces.get(name) ?? 0))
         .sort((a, b) => cmp(a.name, b.name));
@@ -80,8 +94,10 @@ export class SqliteStatsReader implements StatsReader {
 
   /** Requests, errors and span counts per service, all time, without reading a sketch. */
   services(): ServiceSummary[] {
+    const parts = this.parts(undefined);
+    if (!parts) return [];
     const byName = new Map<string, ServiceSummary>();
-    for (const r of this.counts.all() as Array<{ service: string; role: number; spans: number; errors: number }>) {
+    for (const r of this.fromParts<{ service: string; role: number; spans: number; errors: number }>(parts, 'minuteCounts', 'hourCounts')) {
       let s = byName.get(r.service);
       if (!s) byName.set(r.service, (s = { name: r.service, requests: 0, errors: 0, spanCount: 0, errorSpanCount: 0, traceCount: 0 }));
       s.spanCount += r.spans;
@@ -91,16 +107,19 @@ export class SqliteStatsReader implements StatsReader {
         s.errors += r.errors;
       }
     }
-    for (const r of this.traces.all() as Array<{ service: string; traces: number }>) {
+    for (const r of this.fromParts<{ service: string; traces: number }>(parts, 'minuteTraces', 'hourTraces')) {
       const s = byName.get(r.service);
-      if (s) s.traceCount = r.traces;
+      if (s) s.traceCount += r.traces;
     }
     return [...byName.values()].sort((a, b) => cmp(a.name, b.name));
   }
 
   /** One service's operations, all time. */
   operations(service: string): OperationSummary[] {
-    const accs = this.sum(this.ofService.iterate({ service }) as Iterable<Row>).get(service) ?? [];
+    const parts = this.parts(undefined);
+    if (!parts) return [];
+    const rows = [...this.fromParts<Row>(parts, 'minutes', 'hours')].filter((r) => r.service === service);
+    const accs = this.sum(rows).get(service) ?? [];
     return operationStats(accs).map((o) => ({
       name: o.name,
       kind: o.kind,
@@ -115,14 +134,30 @@ export class SqliteStatsReader implements StatsReader {
     }));
   }
 
-  /** EXPLAIN QUERY PLAN of the windowed read, for plan tests. */
+  /** EXPLAIN QUERY PLAN of the windowed reads, for plan tests. */
   explain(): string[] {
-    return explainSql(this.db, WINDOW_SQL, { from: 0, to: 1 });
+    return [...explainSql(this.db, WINDOW_SQL, { from: 0, to: 1 }), ...explainSql(this.db, HOURS_SQL, { from: 0, to: 1 })];
+  }
+
+  /** The window's whole hours and partial-hour minutes; all time spans the minutes stored. undefined: nothing to read. */
+  private parts(w: StatsWindow | undefined): ReturnType<typeof splitMinutes> | undefined {
+    const span = this.st.span.get() as { first: number | null; last: number | null };
+    if (span.first === null || span.last === null) return undefined;
+    // From the first minute stored at the earliest: retention may have emptied the start of an hour it keeps a row of.
+    const from = w ? Math.max(minuteOf(w.startNs), span.first) : span.first;
+    const to = w ? minuteOf(w.endNs) : span.last;
+    return from > to ? undefined : splitMinutes(from, to);
+  }
+
+  /** Rows of the minute statement over the partial hours and of the hour statement over the whole ones. */
+  private *fromParts<T>(parts: ReturnType<typeof splitMinutes>, minutes: 'minutes' | 'minuteCounts' | 'minuteTraces', hours: 'hours' | 'hourCounts' | 'hourTraces'): Iterable<T> {
+    for (const m of parts.minutes) yield* this.st[minutes].all(m) as T[];
+    if (parts.hours) yield* this.st[hours].all(parts.hours) as T[];
   }
 
   /** Rows summed per service and operation, callees resolved to the service answering at their address. */
   private sum(rows: Iterable<Row>): Map<string, Acc[]> {
-    const owner = new Map(this.endpoints.all() as Array<[string, string]>);
+    const owner = new Map(this.st.endpoints.all() as Array<[string, string]>);
     const byService = new Map<string, Map<string, Acc>>();
     for (const r of rows) {
       const callee = r.callee === '' ? '' : (owner.get(labelEndpoint(r.callee)) ?? r.callee);

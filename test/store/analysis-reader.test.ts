@@ -33,11 +33,15 @@ describe('the service graph through the committer', () => {
     const [first, second] = order(trace1, trace2);
     store.write(first, NOW);
     store.write(second, NOW + 1_000);
-    // A call whose two halves arrived is counted at once.
-    expect(edges(store)).toEqual([['frontend', 'legacy', 1, 0, 'instrumented', 'traced']]);
-    // The leaf calls wait (the grace period, and a second more for calls): their callees' spans may still be on the way.
+    // A call whose two halves arrived is counted at once, and so is a call to a database (no span will answer it).
+    const atOnce = [
+      ['frontend', 'legacy', 1, 0, 'instrumented', 'traced'],
+      ['inventory', 'db.internal:5432', 1, 0, 'uninstrumented', 'traced'],
+    ];
+    expect(edges(store)).toEqual(atOnce);
+    // The other leaf call waits (the grace period, and a second more for calls): its callee's spans may still be on the way.
     store.committer.expire(NOW + GRACE + 999);
-    expect(edges(store)).toEqual([['frontend', 'legacy', 1, 0, 'instrumented', 'traced']]);
+    expect(edges(store)).toEqual(atOnce);
     store.committer.expire(NOW + 1_000 + GRACE + 1_000);
     expect(edges(store)).toEqual([
       ['frontend', 'legacy', 1, 0, 'instrumented', 'traced'],

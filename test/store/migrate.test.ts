@@ -64,14 +64,14 @@ describe('migrate', () => {
   it('brings a fresh database to the number of migrations, then is a no-op', () => {
     const d = fresh();
     const count = listMigrations(migrationsDir()).length;
-    expect(count).toBe(5);
+    expect(count).toBe(6);
     expect(migrate(d)).toEqual({ from: 0, to: count });
     expect(d.pragma('user_version', { simple: true })).toBe(count);
     expect(migrate(d)).toEqual({ from: count, to: count });
     const tables = d.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
-      'attribute_keys', 'chunks', 'dependency_minutes', 'dimensions', 'endpoints', 'entry_spans', 'op_minutes', 'op_postings',
-      'operation_names', 'service_minutes', 'service_names', 'store_meta', 'attr_postings', 'trace_minutes', 'trace_rows',
+      'attribute_keys', 'chunks', 'dependency_minutes', 'dimensions', 'endpoints', 'entry_spans', 'op_hours', 'op_minutes', 'op_postings',
+      'operation_names', 'service_hours', 'service_minutes', 'service_names', 'store_meta', 'attr_postings', 'trace_minutes', 'trace_rows',
       'trace_service_rows', 'sqlite_sequence',
     ].sort()); // prettier-ignore
   });
@@ -271,11 +271,11 @@ describe('003: per-minute stats', () => {
   });
 });
 
-describe('a 0.1 database migrated to store v2 (002 → 005)', () => {
+describe('a 0.1 database migrated to store v2 (002 → 006)', () => {
   it('keeps every span, read back through the new reader equal to what was inserted', () => {
     const spans = v1Spans();
     const d = v1Database(spans);
-    expect(migrate(d)).toEqual({ from: 1, to: 5 });
+    expect(migrate(d)).toEqual({ from: 1, to: 6 });
     const tables = d.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('spans', 'traces', 'resources', 'scopes', 'trace_services')").all();
     expect(tables).toEqual([]);
     const reader = new SqliteTraceReader(d);
@@ -378,7 +378,7 @@ describe('a 0.1 database migrated to store v2 (002 → 005)', () => {
 
   it('migrates an empty 0.1 database', () => {
     const d = v1Database([]);
-    expect(migrate(d)).toEqual({ from: 1, to: 5 });
+    expect(migrate(d)).toEqual({ from: 1, to: 6 });
     expect(storeStats(d)).toEqual({ spans: 0, traces: 0, chunks: 0, dimensions: 0 });
   });
 

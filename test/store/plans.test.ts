@@ -62,8 +62,11 @@ describe.each(STORES)('plans on an %s database', (_name, store) => {
     });
   });
 
-  it('stats: a window reads its minutes through op_minutes_minute', () => {
-    expect(store().stats.explain()).toEqual(['SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)']);
+  it('stats: a window reads its minutes through op_minutes_minute and its whole hours through op_hours_hour', () => {
+    expect(store().stats.explain()).toEqual([
+      'SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)',
+      'SEARCH op_hours USING INDEX op_hours_hour (hour>? AND hour<?)',
+    ]);
   });
 
   it('retention: the rows of a trace by its ref, entry spans by their start, postings and minutes by age', () => {
@@ -123,12 +126,10 @@ describe.each(STORES)('plans on an %s database', (_name, store) => {
 const INTENDED: Array<[RegExp, RegExp, string]> = [
   [/dicts\.st\.all(Services|Ops|Keys)$/, /^SCAN (service_names|operation_names|attribute_keys)$/, 'the small dictionaries are read whole into memory'],
   [/dicts\.st\.latest$/, /^SCAN CONSTANT ROW$/, 'three max(id) probes in one row'],
-  [/(^|\.)stats\.(all|counts)$/, /^SCAN op_minutes$/, 'all-time statistics sum every per-minute row'],
-  [/(^|\.)stats\.counts$/, /^USE TEMP B-TREE FOR GROUP BY$/, 'all-time counts per service and role'],
-  [/(^|\.)stats\.traces$/, /^SCAN service_minutes( USING COVERING INDEX service_minutes_minute)?$/, 'all-time trace counts per service'],
-  [/(^|\.)stats\.endpoints$/, /^SCAN endpoints$/, 'the address → service map, read whole'],
+  [/(^|\.)stats\.st\.span$/, /^SCAN CONSTANT ROW$/, 'the first and last minute stored: two index probes in one row'],
+  [/(^|\.)stats\.st\.endpoints$/, /^SCAN endpoints$/, 'the address → service map, read whole'],
+  [/(^|\.)stats\.st\.(minute|hour)(Counts|Traces)$/, /^USE TEMP B-TREE FOR GROUP BY$/, "a window's counts summed per service (and role)"],
   [/analysis\.deps$/, /^USE TEMP B-TREE FOR GROUP BY$/, 'a window of the graph summed per edge'],
-  [/(^|\.)stats\.windowTraces$/, /^USE TEMP B-TREE FOR GROUP BY$/, "a window's trace counts summed per service"],
   [/^retention\.st\.pages$/, /^SCAN pragma_(page_count|page_size|freelist_count) VIRTUAL TABLE/, 'the database size, from the pragmas'],
   [/^retention\.st\.oldest/, /^SCAN trace_rows( USING (COVERING )?INDEX trace_rows_start)?$/, 'the oldest traces, read from the low end of an index and stopped by LIMIT'],
 ];

@@ -91,9 +91,12 @@ describe('SqliteStatsReader', () => {
     expect(db.count).toBe(60);
   });
 
-  it('reads a window through op_minutes_minute, without a scan of spans', () => {
+  it('reads a window through op_minutes_minute and op_hours_hour, without a scan', () => {
     const plan = store.stats.explain();
-    expect(plan).toEqual(['SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)']);
+    expect(plan).toEqual([
+      'SEARCH op_minutes USING INDEX op_minutes_minute (minute>? AND minute<?)',
+      'SEARCH op_hours USING INDEX op_hours_hour (hour>? AND hour<?)',
+    ]);
   });
 
   it('summarises services and operations for the API without a window', () => {
