@@ -14,8 +14,8 @@ import { parseTime } from './params.js';
  *
  * Each default belongs to the data, not to the route, so a page and the API behind its "API:" line agree:
  * `/services` and `/api/stats` default to all time (the maintained sketches answer it instantly, and it is never
- * empty while there is data); `/map` and `/api/dependencies` to the last hour (the graph reads every span of
- * every trace it draws); the search and `/api/traces` put no bound on start.
+ * empty while there is data); `/map` and `/api/dependencies` to the last hour (what calls what now: an edge
+ * removed from the code leaves the map an hour later); the search and `/api/traces` put no bound on start.
  */
 
 export const PRESETS = ['5m', '15m', '1h', '24h', 'all'] as const;
