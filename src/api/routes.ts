@@ -46,6 +46,7 @@ export async function apiRoutes(app: FastifyInstance, opts: { query: QueryServic
     return {
       traces: page.traces.map(traceSummaryJson),
       nextCursor: page.next ? encodeCursor(page.next.startNs, page.next.traceId) : null,
+      ...(page.incomplete ? { incomplete: page.incomplete } : {}),
     };
   });
 

@@ -1,5 +1,5 @@
 import type { DecodedRequest, WriteBatch } from './encoded.js';
-import type { OperationSummary, ServiceSummary, TraceQuery, TraceSummary } from './query.js';
+import type { OperationSummary, ServiceSummary, TraceQuery, TraceSearchResult } from './query.js';
 import type { Span, TraceId } from './span.js';
 
 /** One pipeline stage: resolves once the request's spans are durably handled (stored, or dropped by decision). */
@@ -21,7 +21,7 @@ export interface SpanWriter {
 export interface TraceReader {
   /** [] when the trace is unknown; the route makes that a 404. */
   getTrace(id: TraceId): Span[];
-  findTraces(q: TraceQuery): TraceSummary[];
+  findTraces(q: TraceQuery): TraceSearchResult;
   services(): ServiceSummary[];
   operations(service: string): OperationSummary[];
 }

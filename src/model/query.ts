@@ -22,6 +22,12 @@ export interface TraceQuery {
   after?: { startNs: Nanos; traceId: TraceId };
 }
 
+/**
+ * A search's matches. `incomplete` says why they may not be all: a filter on an attribute that is not indexed
+ * is checked on a bounded number of candidate traces (store/search.ts).
+ */
+export type TraceSearchResult = TraceSummary[] & { incomplete?: string };
+
 export interface TraceSummary {
   traceId: TraceId;
   /** Service and name of the root span; of the earliest span while no root has arrived. */

@@ -52,6 +52,8 @@ export interface SearchPage {
   traces: TraceSummary[];
   /** Where the next (older) page starts, when more traces match: the last trace of this page. */
   next?: { startNs: Nanos; traceId: TraceId };
+  /** Why the page may be missing matches (an unindexed attribute filter checked on bounded candidates). */
+  incomplete?: string;
 }
 
 /** One page of matches, read with limit + 1 so we know whether an older page exists. */
@@ -59,5 +61,7 @@ export function searchTraces(reader: Pick<TraceReader, 'findTraces'>, q: TraceQu
   const rows = reader.findTraces({ ...q, limit: q.limit + 1 });
   const traces = rows.slice(0, q.limit);
   const last = traces[traces.length - 1];
-  return rows.length > q.limit && last ? { traces, next: { startNs: last.startTimeUnixNano, traceId: last.traceId } } : { traces };
+  const page: SearchPage = rows.length > q.limit && last ? { traces, next: { startNs: last.startTimeUnixNano, traceId: last.traceId } } : { traces };
+  if (rows.incomplete) page.incomplete = rows.incomplete;
+  return page;
 }

@@ -54,7 +54,11 @@ export class Retention {
       delAttrPostings: db.prepare('DELETE FROM attr_postings WHERE max_start_ns < ?'),
       delOpMinutes: db.prepare('DELETE FROM op_minutes WHERE minute < ?'),
       delServiceMinutes: db.prepare('DELETE FROM service_minutes WHERE minute < ?'),
-      // Hours entirely before the oldest minute kept; the partial hour's stats are read from its minutes.
+      // Hours entirely before the oldest minute kept. The hour holding that minute keeps counts of deleted minutes,
+      // so the stats reader reads it from its minutes: the floor below tells it which hour that is.
+      raiseStatsFloor: db.prepare(
+        "INSERT INTO store_meta (key, value) VALUES ('stats_floor_minute', ?) ON CONFLICT DO UPDATE SET value = max(value, excluded.value)",
+      ),
       delOpHours: db.prepare('DELETE FROM op_hours WHERE hour < ?'),
       delServiceHours: db.prepare('DELETE FROM service_hours WHERE hour < ?'),
       delTraceMinutes: db.prepare('DELETE FROM trace_minutes WHERE minute < ?'),
@@ -98,6 +102,7 @@ export class Retention {
     this.db.transaction(() => {
       for (const t of ['chunks', 'trace_service_rows', 'trace_rows', 'entry_spans', 'op_postings', 'attr_postings', 'op_minutes',
         'service_minutes', 'trace_minutes', 'dependency_minutes', 'endpoints', 'dimensions', 'op_hours', 'service_hours']) this.db.exec(`DELETE FROM ${t}`); // prettier-ignore
+      this.db.exec("DELETE FROM store_meta WHERE key = 'stats_floor_minute'");
       this.spans = 0;
       this.st.setSpanTotal.run(0);
     })();
@@ -162,6 +167,7 @@ export class Retention {
     this.st.delAttrPostings.run(horizon);
     for (const s of ['delOpMinutes', 'delServiceMinutes', 'delTraceMinutes', 'delDependencies']) this.st[s].run(minute);
     for (const s of ['delOpHours', 'delServiceHours']) this.st[s].run(Math.floor(minute / 60));
+    this.st.raiseStatsFloor.run(minute);
     this.st.setSpanTotal.run(this.spans);
     return rows.map((r) => r.id);
   }

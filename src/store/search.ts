@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TraceQuery, TraceSummary } from '../model/query.js';
+import type { TraceQuery, TraceSearchResult, TraceSummary } from '../model/query.js';
 import type { Attributes, Span } from '../model/span.js';
 import type { Dictionaries } from './dictionaries.js';
 import { INDEXED_KEY_SET } from './indexed-keys.js';
@@ -17,7 +17,7 @@ import { decodeAttrs, decodeOps, type OpFacts } from './trace-row.js';
  * most SLOW_CANDIDATES traces; past that the answer says it is incomplete.
  */
 
-export type SearchResult = TraceSummary[] & { incomplete?: string };
+export type SearchResult = TraceSearchResult;
 
 const SLOW_CANDIDATES = 5_000;
 

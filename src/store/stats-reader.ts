@@ -16,33 +16,46 @@ import { ALPHA, DurationSketch } from './sketch.js';
 
 /**
  * Request statistics per service and operation, summed from the rows the writer keeps per minute and per hour:
- * a window reads the whole hours inside it from op_hours and its partial hours at either end from op_minutes (all
- * time: from the oldest minute stored to the newest), so retention's deletes, which go by whole minutes, are never
- * counted. Neither touches spans. A call's callee is shown as the service that answers at its address, when one
- * was seen there.
+ * a window reads the whole hours inside it from op_hours and its partial hours at either end from op_minutes;
+ * all time reads the hours from the first stored to the last. Retention deletes whole minutes, so the hour holding
+ * its floor still counts deleted minutes: that hour is read from its minutes, and nothing deleted is ever counted.
+ * Neither touches spans. A call's callee is shown as the service that answers at its address, when one was seen.
  */
 
 const COLUMNS = 'service, name, kind, role, callee, spans, errors, sketch';
 export const WINDOW_SQL = `SELECT ${COLUMNS} FROM op_minutes INDEXED BY op_minutes_minute WHERE minute BETWEEN @from AND @to`;
 export const HOURS_SQL = `SELECT ${COLUMNS} FROM op_hours INDEXED BY op_hours_hour WHERE hour BETWEEN @from AND @to`;
+// One service's rows, by the primary key's first column.
+const SERVICE_MINUTES_SQL = `SELECT ${COLUMNS} FROM op_minutes WHERE service = @service AND minute BETWEEN @from AND @to`;
+const SERVICE_HOURS_SQL = `SELECT ${COLUMNS} FROM op_hours WHERE service = @service AND hour BETWEEN @from AND @to`;
 const COUNTS = 'SELECT service, role, sum(spans) AS spans, sum(errors) AS errors FROM';
 const MINUTE_COUNTS_SQL = `${COUNTS} op_minutes INDEXED BY op_minutes_minute WHERE minute BETWEEN @from AND @to GROUP BY service, role`;
 const HOUR_COUNTS_SQL = `${COUNTS} op_hours INDEXED BY op_hours_hour WHERE hour BETWEEN @from AND @to GROUP BY service, role`;
 const MINUTE_TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_minutes INDEXED BY service_minutes_minute WHERE minute BETWEEN @from AND @to GROUP BY service';
 const HOUR_TRACES_SQL = 'SELECT service, sum(traces) AS traces FROM service_hours INDEXED BY service_hours_hour WHERE hour BETWEEN @from AND @to GROUP BY service';
-// Two subqueries: each takes the index's first or last entry (min and max together would scan it).
-const SPAN_SQL = 'SELECT (SELECT min(minute) FROM op_minutes) AS first, (SELECT max(minute) FROM op_minutes) AS last';
+// Subqueries: each takes one index entry or key (min and max together would scan the index).
+const SPAN_SQL = `SELECT (SELECT min(minute) FROM op_minutes) AS first, (SELECT max(minute) FROM op_minutes) AS last,
+  (SELECT value FROM store_meta WHERE key = 'stats_floor_minute') AS floor`;
 const ENDPOINTS_SQL = 'SELECT address, service FROM endpoints';
 
-/** Minutes [from, to] as the whole hours inside them and the minutes of their partial hours. */
-export function splitMinutes(from: number, to: number): { hours?: { from: number; to: number }; minutes: Array<{ from: number; to: number }> } {
+type Range = { from: number; to: number };
+export type StatsParts = { hours: Range[]; minutes: Range[] };
+
+/**
+ * Minutes [from, to] as the whole hours inside them and the minutes of the rest. `minutesOf`: an hour to read
+ * from its minutes even when whole (the one retention's floor cuts).
+ */
+export function splitMinutes(from: number, to: number, minutesOf?: number): StatsParts {
   const firstHour = Math.ceil(from / 60);
   const lastHour = Math.floor((to + 1) / 60) - 1;
-  if (firstHour > lastHour) return { minutes: [{ from, to }] };
-  const minutes: Array<{ from: number; to: number }> = [];
+  if (firstHour > lastHour) return { hours: [], minutes: [{ from, to }] };
+  const minutes: Range[] = [];
   if (from < firstHour * 60) minutes.push({ from, to: firstHour * 60 - 1 });
   if ((lastHour + 1) * 60 <= to) minutes.push({ from: (lastHour + 1) * 60, to });
-  return { hours: { from: firstHour, to: lastHour }, minutes };
+  if (minutesOf === undefined || minutesOf < firstHour || minutesOf > lastHour) return { hours: [{ from: firstHour, to: lastHour }], minutes };
+  const hours = [{ from: firstHour, to: minutesOf - 1 }, { from: minutesOf + 1, to: lastHour }].filter((h) => h.from <= h.to);
+  minutes.push({ from: minutesOf * 60, to: minutesOf * 60 + 59 });
+  return { hours, minutes };
 }
 
 const GAMMA = (1 + ALPHA) / (1 - ALPHA);
@@ -61,12 +74,17 @@ interface Acc {
 }
 
 export class SqliteStatsReader implements StatsReader {
-  private readonly st: Record<'minutes' | 'hours' | 'minuteCounts' | 'hourCounts' | 'minuteTraces' | 'hourTraces' | 'span' | 'endpoints', Database.Statement>;
+  private readonly st: Record<
+    'minutes' | 'hours' | 'serviceMinutes' | 'serviceHours' | 'minuteCounts' | 'hourCounts' | 'minuteTraces' | 'hourTraces' | 'span' | 'endpoints',
+    Database.Statement
+  >;
 
   constructor(private readonly db: Db) {
     this.st = {
       minutes: db.prepare(WINDOW_SQL),
       hours: db.prepare(HOURS_SQL),
+      serviceMinutes: db.prepare(SERVICE_MINUTES_SQL),
+      serviceHours: db.prepare(SERVICE_HOURS_SQL),
       minuteCounts: db.prepare(MINUTE_COUNTS_SQL),
       hourCounts: db.prepare(HOUR_COUNTS_SQL),
       minuteTraces: db.prepare(MINUTE_TRACES_SQL),
@@ -118,8 +136,7 @@ export class SqliteStatsReader implements StatsReader {
   operations(service: string): OperationSummary[] {
     const parts = this.parts(undefined);
     if (!parts) return [];
-    const rows = [...this.fromParts<Row>(parts, 'minutes', 'hours')].filter((r) => r.service === service);
-    const accs = this.sum(rows).get(service) ?? [];
+    const accs = this.sum(this.fromParts<Row>(parts, 'serviceMinutes', 'serviceHours', { service })).get(service) ?? [];
     return operationStats(accs).map((o) => ({
       name: o.name,
       kind: o.kind,
@@ -139,20 +156,29 @@ export class SqliteStatsReader implements StatsReader {
     return [...explainSql(this.db, WINDOW_SQL, { from: 0, to: 1 }), ...explainSql(this.db, HOURS_SQL, { from: 0, to: 1 })];
   }
 
-  /** The window's whole hours and partial-hour minutes; all time spans the minutes stored. undefined: nothing to read. */
-  private parts(w: StatsWindow | undefined): ReturnType<typeof splitMinutes> | undefined {
-    const span = this.st.span.get() as { first: number | null; last: number | null };
+  /** The window's whole hours and the minutes of the rest; all time: every hour stored. undefined: nothing to read. */
+  private parts(w: StatsWindow | undefined): StatsParts | undefined {
+    const span = this.st.span.get() as { first: number | null; last: number | null; floor: number | null };
     if (span.first === null || span.last === null) return undefined;
-    // From the first minute stored at the earliest: retention may have emptied the start of an hour it keeps a row of.
-    const from = w ? Math.max(minuteOf(w.startNs), span.first) : span.first;
-    const to = w ? minuteOf(w.endNs) : span.last;
-    return from > to ? undefined : splitMinutes(from, to);
+    let from = w ? minuteOf(w.startNs) : span.first;
+    let to = w ? minuteOf(w.endNs) : span.last;
+    // Nothing is stored before the first minute or after the last: their hours can be read whole.
+    if (from <= span.first) from = Math.floor(span.first / 60) * 60;
+    if (to >= span.last) to = Math.floor(span.last / 60) * 60 + 59;
+    if (from > to) return undefined;
+    const cut = span.floor !== null && span.floor % 60 !== 0 ? Math.floor(span.floor / 60) : undefined;
+    return splitMinutes(from, to, cut);
   }
 
-  /** Rows of the minute statement over the partial hours and of the hour statement over the whole ones. */
-  private *fromParts<T>(parts: ReturnType<typeof splitMinutes>, minutes: 'minutes' | 'minuteCounts' | 'minuteTraces', hours: 'hours' | 'hourCounts' | 'hourTraces'): Iterable<T> {
-    for (const m of parts.minutes) yield* this.st[minutes].all(m) as T[];
-    if (parts.hours) yield* this.st[hours].all(parts.hours) as T[];
+  /** Rows of the minute statement over the minute ranges and of the hour statement over the hour ranges. */
+  private *fromParts<T>(
+    parts: StatsParts,
+    minutes: 'minutes' | 'serviceMinutes' | 'minuteCounts' | 'minuteTraces',
+    hours: 'hours' | 'serviceHours' | 'hourCounts' | 'hourTraces',
+    extra: Record<string, unknown> = {},
+  ): Iterable<T> {
+    for (const m of parts.minutes) yield* this.st[minutes].all({ ...m, ...extra }) as T[];
+    for (const h of parts.hours) yield* this.st[hours].all({ ...h, ...extra }) as T[];
   }
 
   /** Rows summed per service and operation, callees resolved to the service answering at their address. */
@@ -168,7 +194,7 @@ export class SqliteStatsReader implements StatsReader {
       if (!acc) ops.set(key, (acc = { name: r.name, kind: r.kind, role: r.role, callee, spans: 0, errors: 0, sketch: new DurationSketch() }));
       acc.spans += r.spans;
       acc.errors += r.errors;
-      acc.sketch.merge(DurationSketch.decode(r.sketch));
+      acc.sketch.mergeEncoded(r.sketch);
     }
     return new Map([...byService].map(([name, ops]) => [name, [...ops.values()]]));
   }

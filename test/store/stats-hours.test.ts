@@ -38,15 +38,17 @@ function expected(from: number, to: number, kept: (i: number) => boolean = () =>
 const window = (from: number, to: number) => ({ startNs: HOUR0 + BigInt(from) * NS_PER_MINUTE, endNs: HOUR0 + BigInt(to) * NS_PER_MINUTE + 59_999_999_999n });
 
 describe('splitMinutes', () => {
-  it('covers every minute once: partial hours as minutes, whole hours as hours', () => {
-    expect(splitMinutes(20, 50)).toEqual({ minutes: [{ from: 20, to: 50 }] });
-    expect(splitMinutes(60, 119)).toEqual({ hours: { from: 1, to: 1 }, minutes: [] });
-    expect(splitMinutes(105, 250)).toEqual({ hours: { from: 2, to: 3 }, minutes: [{ from: 105, to: 119 }, { from: 240, to: 250 }] });
-    for (const [from, to] of [[0, 0], [59, 60], [1, 178], [61, 299], [120, 239], [7, 413]]) {
-      const { hours, minutes } = splitMinutes(from, to);
+  it('covers every minute once: partial hours as minutes, whole hours as hours, the cut hour as minutes', () => {
+    expect(splitMinutes(20, 50)).toEqual({ hours: [], minutes: [{ from: 20, to: 50 }] });
+    expect(splitMinutes(60, 119)).toEqual({ hours: [{ from: 1, to: 1 }], minutes: [] });
+    expect(splitMinutes(105, 250)).toEqual({ hours: [{ from: 2, to: 3 }], minutes: [{ from: 105, to: 119 }, { from: 240, to: 250 }] });
+    expect(splitMinutes(60, 299, 2)).toEqual({ hours: [{ from: 1, to: 1 }, { from: 3, to: 4 }], minutes: [{ from: 120, to: 179 }] });
+    expect(splitMinutes(60, 119, 1)).toEqual({ hours: [], minutes: [{ from: 60, to: 119 }] });
+    for (const [from, to, cut] of [[0, 0], [59, 60], [1, 178, 1], [61, 299, 2], [120, 239, 2], [7, 413, 6], [60, 239, 1], [60, 239, 3]]) {
+      const { hours, minutes } = splitMinutes(from, to, cut);
       const covered = minutes.flatMap((m) => Array.from({ length: m.to - m.from + 1 }, (_, k) => m.from + k));
-      if (hours) for (let h = hours.from; h <= hours.to; h++) for (let m = 0; m < 60; m++) covered.push(h * 60 + m);
-      expect(covered.sort((a, b) => a - b)).toEqual(Array.from({ length: to - from + 1 }, (_, k) => from + k));
+      for (const r of hours) for (let h = r.from; h <= r.to; h++) for (let m = 0; m < 60; m++) covered.push(h * 60 + m);
+      expect(covered.sort((a, b) => a - b), `${from}..${to} cut ${cut}`).toEqual(Array.from({ length: to - from + 1 }, (_, k) => from + k));
     }
   });
 });

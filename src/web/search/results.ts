@@ -34,6 +34,8 @@ export interface ResultsModel {
   newestHref?: string;
   /** The announcement poll; absent when new traces cannot match (a fixed end, or a later page). */
   pollHref?: string;
+  /** Why matches may be missing: an attribute filter that is not indexed was checked on bounded candidates. */
+  incomplete?: string;
   /** `no-data` teaches how to send traces; `no-match` says the filters matched nothing. */
   empty?: 'no-data' | 'no-match';
 }
@@ -50,6 +52,7 @@ export function resultsModel(form: SearchForm, result: SearchPage, ctx: { nowMs:
     summary: page.length === 0 ? '' : `${plural(page.length, 'trace')}${form.cursor ? ' (older page)' : ''}`,
     sorts: SORTS.map((s) => ({ label: s.label, href: searchHref(form, { sort: s.value }), current: s.value === form.sort })),
   };
+  if (result.incomplete) model.incomplete = result.incomplete;
   if (result.next) model.olderHref = searchHref(form, { cursor: encodeCursor(result.next.startNs, result.next.traceId) });
   if (form.cursor) model.newestHref = searchHref(form, { cursor: '' });
   if (!form.cursor && !form.end) {
