@@ -98,6 +98,47 @@ export class DurationSketch {
   }
 }
 
+/** Bins of every duration up to 2^64 ns (ln(2^64) / ln γ ≈ 2,218). */
+const DENSE_BINS = 2304;
+
+/**
+ * A sketch being summed from many stored ones (the stats readers merge thousands of rows per answer): bins in an
+ * array instead of a map, several times faster to add into. Exact: the same counts, returned as a DurationSketch.
+ */
+export class DenseSketch {
+  zeroCount = 0;
+  count = 0;
+  private readonly bins = new Float64Array(DENSE_BINS);
+  /** Bins beyond the array: none for any int64 duration, kept for safety rather than dropped. */
+  private readonly spill = new Map<number, number>();
+
+  mergeEncoded(bytes: Uint8Array): void {
+    const at = { pos: 0 };
+    if (bytes[at.pos++] !== FORMAT_VERSION) throw new Error('unknown duration sketch format');
+    const zeros = readVarint(bytes, at);
+    this.zeroCount += zeros;
+    this.count += zeros;
+    const n = readVarint(bytes, at);
+    let index = 0;
+    for (let k = 0; k < n; k++) {
+      index += readVarint(bytes, at);
+      const c = readVarint(bytes, at);
+      if (index < DENSE_BINS) this.bins[index] += c;
+      else this.spill.set(index, (this.spill.get(index) ?? 0) + c);
+      this.count += c;
+    }
+  }
+
+  toSketch(): DurationSketch {
+    const out = new DurationSketch();
+    out.zeroCount = this.zeroCount;
+    out.count = this.count;
+    for (let i = 0; i < DENSE_BINS; i++) if (this.bins[i] !== 0) out.bins.set(i, this.bins[i]);
+    for (const [i, c] of this.spill) out.bins.set(i, c);
+    return out;
+  }
+}
+
 /** LEB128 with arithmetic, not bit operators, so counts above 2^31 survive (exact up to 2^53). */
 function writeVarint(out: number[], value: number): void {
   let v = value;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHA, DurationSketch } from '../../src/store/sketch.js';
+import { ALPHA, DenseSketch, DurationSketch } from '../../src/store/sketch.js';
 
 /** Deterministic PRNG so failures reproduce. */
 function lcg(seed: number): () => number {
@@ -82,5 +82,27 @@ describe('DurationSketch', () => {
     expect(Math.abs(one.quantile(0.5) - 1_234_567) / 1_234_567).toBeLessThanOrEqual(ALPHA);
     expect(() => DurationSketch.decode(Uint8Array.from([9]))).toThrow(/format/);
     expect(() => DurationSketch.decode(Uint8Array.from([1, 0, 1, 0x80]))).toThrow(/truncated/);
+  });
+});
+
+describe('DenseSketch', () => {
+  it('sums encoded sketches into exactly what merging them does', () => {
+    const parts = [0, 1, 2].map((k) => {
+      const s = new DurationSketch();
+      for (let i = 0; i < 500; i++) s.add(i === 0 ? 0 : Math.round(Math.exp((i * 7 + k * 13) % 40) * 1000));
+      s.add(2 ** 63, 3); // the top of the int64 range
+      return s;
+    });
+    const merged = new DurationSketch();
+    const dense = new DenseSketch();
+    for (const p of parts) {
+      merged.merge(p);
+      dense.mergeEncoded(p.encode());
+    }
+    const summed = dense.toSketch();
+    expect(summed.count).toBe(merged.count);
+    expect(summed.zeroCount).toBe(merged.zeroCount);
+    expect(new Map([...summed.bins].sort((a, b) => a[0] - b[0]))).toEqual(new Map([...merged.bins].sort((a, b) => a[0] - b[0])));
+    expect(summed.encode()).toEqual(merged.encode());
   });
 });
