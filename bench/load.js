@@ -31,7 +31,8 @@ export function cycling(requests, shapes, encoding) {
 
 /**
  * opts: { url, encoding, senders, ms (how long to send), nextSend(n) → { body, spans, traces() } or null when there
- * is nothing more to send, expected (a Map traceId → spans acknowledged, to fill; optional), onAck(spans) }.
+ * is nothing more to send, expected (a Map traceId → spans acknowledged, to fill; optional), onAck(spans),
+ * onLatency(ms) }.
  */
 export async function sendLoad(opts) {
   const { url, encoding, senders, expected } = opts;
@@ -52,6 +53,7 @@ export async function sendLoad(opts) {
         continue;
       }
       out.latencies.push(res.ms);
+      opts.onLatency?.(res.ms);
       out.acknowledged += send.spans - res.rejected;
       out.rejected += res.rejected;
       // With a partial success we cannot tell which spans were kept: that request's spans are not looked for.

@@ -6,8 +6,8 @@ export type Db = Database.Database;
 
 export interface OpenOptions {
   /**
-   * Page cache in KiB, per connection (the writer's and the readers'). 16 MiB and 256 MiB inserted at the same rate
-   * (performance.md); 32 MiB each keeps the process under its memory target.
+   * Page cache in KiB, per connection. 16 MiB and 256 MiB inserted at the same rate (performance.md): the writer
+   * takes 16; the readers' 32 (the default) keep the pages of recent traces and the indexes search walks.
    */
   cacheKiB?: number;
   /** Pages of WAL before SQLite checkpoints by itself. */

@@ -4,6 +4,9 @@ import { migrate } from './migrate.js';
 import { checkpoint, openDatabase, type Db } from './open.js';
 import { Retention, type RetentionLimits } from './retention.js';
 
+/** The writer's page cache: it appends, and the trace cache answers most lookups; 16 MiB inserts as fast as 256 (open.ts). */
+const WRITER_CACHE_KIB = 16 * 1024;
+
 /** What the writer needs to know; a plain object, so it crosses into the worker thread as workerData. */
 export interface WriterConfig {
   db: string;
@@ -46,7 +49,7 @@ export class WriterCore {
   private ticks = 0;
 
   constructor(private readonly config: WriterConfig) {
-    this.db = openDatabase(config.db);
+    this.db = openDatabase(config.db, { cacheKiB: WRITER_CACHE_KIB });
     migrate(this.db);
     this.retention = new Retention(this.db, config.limits);
     this.committer = new Committer(this.db, { graceMs: config.graceMs, onStored: (n) => this.retention.added(n) });
