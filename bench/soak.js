@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { getJson, keepAliveAgent, quantile } from './http.js';
+import Database from 'better-sqlite3';
+import { quantile } from './http.js';
 import { cycling, sendLoad, traceShapes } from './load.js';
 import { peakRssBytes, startServer, stopServer, tempDir } from './server.js';
 import { makeRequests } from './workload.js';
@@ -46,17 +47,17 @@ export async function soak() {
     }); // prettier-ignore
     clearInterval(timer);
     const peakRss = peakRssBytes(server.pid);
-    const agent = keepAliveAgent(1);
-    const services = await getJson(agent, `${server.uiUrl}/api/services`);
-    agent.destroy();
-    const storedSpans = services.services.reduce((n, s) => n + s.spanCount, 0);
     const exitCode = await stopServer(server);
+    const file = new Database(db, { readonly: true, fileMustExist: true });
+    const storedSpans = file.prepare("SELECT value FROM store_meta WHERE key = 'span_total'").pluck().get() ?? 0;
+    const storedTraces = file.prepare('SELECT count(*) FROM trace_rows').pluck().get();
+    file.close();
     const max = (k) => Math.max(...samples.map((x) => x[k]));
     const result = {
       seconds: load.seconds, limitBytes: LIMIT_BYTES, acknowledged: load.acknowledged, spansPerSec: load.acknowledged / load.seconds,
       p99Ms: quantile(load.latencies, 0.99), refusals: load.refusals, failed: load.failed, perMinute,
       maxDbBytes: max('db'), maxWalBytes: max('wal'), maxTotalBytes: Math.max(...samples.map((x) => x.db + x.wal)),
-      finalDbBytes: size(db), storedSpans, peakRss, exitCode,
+      finalDbBytes: size(db), storedSpans, storedTraces, peakRss, exitCode,
     }; // prettier-ignore
     const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
     const f = (x) => Math.round(x).toLocaleString('en');
@@ -65,7 +66,7 @@ export async function soak() {
     console.log(`  per minute, spans/s: ${perMinute.map((m) => f(m.spansPerSec)).join(' ')}`);
     console.log(`  per minute, p99 ms:  ${perMinute.map((m) => f(m.p99Ms)).join(' ')}`);
     console.log(`  database file: max ${mb(result.maxDbBytes)} (limit ${mb(LIMIT_BYTES)}: ${result.maxDbBytes <= LIMIT_BYTES ? 'under' : `over by ${mb(result.maxDbBytes - LIMIT_BYTES)}`}), WAL max ${mb(result.maxWalBytes)}, file + WAL max ${mb(result.maxTotalBytes)}`);
-    console.log(`  at the end: ${f(storedSpans)} spans stored, file ${mb(result.finalDbBytes)}; server peak RSS ${f(peakRss / 1024 / 1024)} MB; exit ${exitCode}`);
+    console.log(`  at the end: ${f(storedSpans)} spans in ${f(storedTraces)} traces stored, file ${mb(result.finalDbBytes)}; server peak RSS ${f(peakRss / 1024 / 1024)} MB; exit ${exitCode}`);
     return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
