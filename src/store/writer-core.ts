@@ -108,12 +108,23 @@ export class WriterCore {
         this.committer.commit(batch, Date.now());
         for (const p of group) p.done();
       } catch (err) {
-        // Only this commit's requests fail; the next commit starts clean.
-        for (const p of group) p.done(err as Error);
+        if (group.length === 1) group[0].done(err as Error);
+        // The rollback undid the whole group: each request is committed again alone, so only one that cannot be
+        // stored fails (an exporter retries it), never the requests that happened to share its commit.
+        else for (const p of group) this.commitAlone(p);
       }
     }
     // At full ingest speed the limits are kept between commits too, a little at a time.
     this.committer.forget(this.retention.step(Date.now(), DRAIN_DELETE_BUDGET_MS));
+  }
+
+  private commitAlone(p: Pending): void {
+    try {
+      this.committer.commit(p.batch, Date.now());
+      p.done();
+    } catch (err) {
+      p.done(err as Error);
+    }
   }
 
   private housekeeping(): void {

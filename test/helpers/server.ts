@@ -12,11 +12,11 @@ export type TestServer = Tracelite;
 
 /** A whole tracelite on 127.0.0.1, random ports (or none, for inject), over a fresh temp database. */
 export async function startServer(
-  opts: { queueSpans?: number; listen?: boolean; now?: () => number; graceMs?: number } = {},
+  opts: { queueSpans?: number; listen?: boolean; now?: () => number; graceMs?: number; maxSpans?: number } = {},
 ): Promise<TestServer> {
   const { dir, db } = tempDbPath();
   const t = await startTracelite(
-    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000 },
+    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );
   return {
