@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { toOtlpJson } from '../format/otlp-json.js';
 import { NotFoundError } from '../model/errors.js';
 import { parseTraceId } from '../model/ids.js';
 import type { QueryService } from '../query/index.js';
@@ -58,6 +59,18 @@ export async function apiRoutes(app: FastifyInstance, opts: { query: QueryServic
       const spans = query.trace(id);
       if (!spans) throw new NotFoundError(`trace ${id} not found`);
       return { traceId: id, spans: spans.map(spanJson) };
+    },
+  );
+
+  // The trace as OTLP/JSON TracesData, every value's type kept: POST it to any OTLP receiver to load it again.
+  app.get<{ Params: { traceId: string } }>(
+    '/traces/:traceId/otlp',
+    { schema: { params: { type: 'object', properties: { traceId: str }, required: ['traceId'] } } },
+    async (req, reply) => {
+      const id = parseTraceId(req.params.traceId);
+      const trace = query.typedTrace(id);
+      if (!trace) throw new NotFoundError(`trace ${id} not found`);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(toOtlpJson(trace)));
     },
   );
 }

@@ -1,54 +1,46 @@
-import type { AttrValue, Attributes, Span } from '../model/span.js';
+import type { TypedKeyValue, TypedSpan, TypedTrace, TypedValue } from '../model/typed.js';
+import { groupTrace } from './otlp-group.js';
 
 /**
- * Spans → OTLP/JSON `TracesData` (the body of an ExportTraceServiceRequest), as the OTLP/JSON mapping wants it:
- * hex trace and span IDs, enums as integers, 64-bit integers as decimal strings, spans grouped under their
- * resource and scope. POSTing the result to /v1/traces of any OTLP receiver (tracelite included) loads the
- * same spans again. Attribute values come back as the store keeps them: bytes stay base64 strings, and a
- * double with no fraction (1.0) is written as an int, since JSON no longer tells them apart.
+ * A trace → OTLP/JSON `TracesData` (the body of an ExportTraceServiceRequest), as the OTLP/JSON mapping wants it:
+ * hex trace and span IDs, enums as integers, 64-bit integers as decimal strings, bytes as base64, doubles as
+ * numbers ("NaN", "Infinity", "-Infinity" as strings, as proto3 JSON writes them), spans grouped under their
+ * resource and scope. Every value keeps the type it came in with, so POSTing the result to /v1/traces of any
+ * OTLP receiver (tracelite included) stores the same trace again, field for field.
  */
 
-type AnyValue =
+export type OtlpAnyValue =
   | { stringValue: string }
   | { boolValue: boolean }
   | { intValue: string }
-  | { doubleValue: number }
-  | { arrayValue: { values: AnyValue[] } }
-  | { kvlistValue: { values: KeyValue[] } }
+  | { doubleValue: number | 'NaN' | 'Infinity' | '-Infinity' }
+  | { bytesValue: string }
+  | { arrayValue: { values: OtlpAnyValue[] } }
+  | { kvlistValue: { values: OtlpKeyValue[] } }
   | Record<string, never>;
-interface KeyValue {
+
+export interface OtlpKeyValue {
   key: string;
-  value: AnyValue;
+  value: OtlpAnyValue;
 }
 
 export interface OtlpTracesData {
   resourceSpans: Array<{
-    resource: { attributes: KeyValue[]; droppedAttributesCount: number };
+    resource: { attributes: OtlpKeyValue[]; droppedAttributesCount: number };
     scopeSpans: Array<{
-      scope: { name: string; version: string; attributes: KeyValue[]; droppedAttributesCount: number };
+      scope: { name: string; version: string; attributes: OtlpKeyValue[]; droppedAttributesCount: number };
       spans: OtlpSpan[];
     }>;
   }>;
 }
 
-type OtlpSpan = ReturnType<typeof otlpSpan>;
+export type OtlpSpan = ReturnType<typeof otlpSpan>;
 
-export function toOtlpJson(spans: readonly Span[]): OtlpTracesData {
-  // Spans of one resource share its attributes object when read back, but compare by content to be safe.
-  const resources = new Map<string, { resource: Span['resource']; scopes: Map<string, { scope: Span['scope']; spans: Span[] }> }>();
-  for (const s of spans) {
-    const rKey = JSON.stringify([s.resource.attributes, s.resource.droppedAttributesCount]);
-    let r = resources.get(rKey);
-    if (!r) resources.set(rKey, (r = { resource: s.resource, scopes: new Map() }));
-    const sKey = JSON.stringify([s.scope.name, s.scope.version, s.scope.attributes, s.scope.droppedAttributesCount]);
-    let sc = r.scopes.get(sKey);
-    if (!sc) r.scopes.set(sKey, (sc = { scope: s.scope, spans: [] }));
-    sc.spans.push(s);
-  }
+export function toOtlpJson(trace: TypedTrace): OtlpTracesData {
   return {
-    resourceSpans: [...resources.values()].map((r) => ({
+    resourceSpans: groupTrace(trace).map((r) => ({
       resource: { attributes: keyValues(r.resource.attributes), droppedAttributesCount: r.resource.droppedAttributesCount },
-      scopeSpans: [...r.scopes.values()].map((sc) => ({
+      scopeSpans: r.scopeSpans.map((sc) => ({
         scope: {
           name: sc.scope.name,
           version: sc.scope.version,
@@ -61,7 +53,7 @@ export function toOtlpJson(spans: readonly Span[]): OtlpTracesData {
   };
 }
 
-function otlpSpan(s: Span) {
+function otlpSpan(s: TypedSpan) {
   return {
     traceId: s.traceId,
     spanId: s.spanId,
@@ -94,15 +86,17 @@ function otlpSpan(s: Span) {
   };
 }
 
-function keyValues(attrs: Attributes): KeyValue[] {
-  return Object.entries(attrs).map(([key, v]) => ({ key, value: anyValue(v) }));
+export function keyValues(kvs: readonly TypedKeyValue[]): OtlpKeyValue[] {
+  return kvs.map((kv) => ({ key: kv.key, value: anyValue(kv.value) }));
 }
 
-export function anyValue(v: AttrValue): AnyValue {
-  if (v === null) return {};
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
-  return { kvlistValue: { values: keyValues(v) } };
+export function anyValue(v: TypedValue): OtlpAnyValue {
+  if ('stringValue' in v) return { stringValue: v.stringValue };
+  if ('boolValue' in v) return { boolValue: v.boolValue };
+  if ('intValue' in v) return { intValue: String(v.intValue) };
+  if ('doubleValue' in v) return { doubleValue: Number.isFinite(v.doubleValue) ? v.doubleValue : (String(v.doubleValue) as 'NaN') };
+  if ('bytesValue' in v) return { bytesValue: Buffer.from(v.bytesValue).toString('base64') };
+  if ('arrayValue' in v) return { arrayValue: { values: v.arrayValue.values.map(anyValue) } };
+  if ('kvlistValue' in v) return { kvlistValue: { values: keyValues(v.kvlistValue.values) } };
+  return {};
 }

@@ -1,6 +1,7 @@
 import type { DecodedRequest, WriteBatch } from './encoded.js';
 import type { OperationSummary, ServiceSummary, TraceQuery, TraceSearchResult } from './query.js';
 import type { Span, TraceId } from './span.js';
+import type { TypedTrace } from './typed.js';
 
 /** One pipeline stage: resolves once the request's spans are durably handled (stored, or dropped by decision). */
 export interface SpanSink {
@@ -21,6 +22,8 @@ export interface SpanWriter {
 export interface TraceReader {
   /** [] when the trace is unknown; the route makes that a 404. */
   getTrace(id: TraceId): Span[];
+  /** The trace as it came in (every value's OTLP type kept), for exports; `undefined` when unknown. */
+  getTraceTyped(id: TraceId): TypedTrace | undefined;
   findTraces(q: TraceQuery): TraceSearchResult;
   services(): ServiceSummary[];
   operations(service: string): OperationSummary[];

@@ -3,6 +3,7 @@ import type { AnalysisReader } from '../model/analysis-ports.js';
 import type { TraceReader } from '../model/ports.js';
 import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
 import type { Span, TraceId } from '../model/span.js';
+import type { TypedTrace } from '../model/typed.js';
 import type { StatsReader } from '../model/stats-ports.js';
 import { dependencyGraph, type DependencyGraph } from './dependencies.js';
 import { searchTraces, type SearchPage } from './search.js';
@@ -18,6 +19,8 @@ import type { TimeWindow } from './window.js';
 export interface QueryService {
   /** The trace's spans, as stored. */
   trace(id: TraceId): Span[] | undefined;
+  /** The trace as it came in, every value's OTLP type kept: what exports (OTLP, Tempo, Jaeger v3) encode. */
+  typedTrace(id: TraceId): TypedTrace | undefined;
   /** The trace, its tree (built once) and its analysis, with the candidate traces for broken links. */
   analysedTrace(id: TraceId): AnalysedTrace | undefined;
   /** Does the trace pass through `expect` in order? Broken links to candidate traces explain where it stops. */
@@ -45,6 +48,7 @@ export function createQueryService(ports: QueryPorts): QueryService {
   const { traces, analysis, stats, now } = ports;
   return {
     trace: (id) => getTrace(traces, id),
+    typedTrace: (id) => traces.getTraceTyped(id),
     analysedTrace: (id) => analysedTrace({ traces, analysis }, id),
     chain: (id, expect) => chainOf({ traces, analysis }, id, expect),
     search: (q) => searchTraces(traces, q),

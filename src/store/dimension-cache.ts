@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { readDimension, type DimensionInfo } from '../codec/index.js';
+import { readDimension, readDimensionTyped, type DimensionInfo, type TypedResource, type TypedScope } from '../codec/index.js';
 import type { Db } from './open.js';
 
 /** Decoded resources and scopes by hash, for readers: a handful per service, each parsed once. */
@@ -22,4 +22,10 @@ export class DimensionCache {
     }
     return d;
   };
+
+  /** The dimension with its attribute types kept (exports read few traces: not cached). */
+  typed(hash: string): TypedResource | TypedScope | undefined {
+    const data = this.get.get(Buffer.from(hash, 'hex')) as Uint8Array | undefined;
+    return data ? readDimensionTyped(data) : undefined;
+  }
 }

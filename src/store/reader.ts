@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import { readChunk } from '../codec/index.js';
+import { readChunk, readChunkTyped } from '../codec/index.js';
 import type { TraceReader } from '../model/ports.js';
 import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
 import type { Span, TraceId } from '../model/span.js';
+import type { TypedResource, TypedScope, TypedSpan, TypedTrace } from '../model/typed.js';
 import { DimensionCache } from './dimension-cache.js';
 import { Dictionaries } from './dictionaries.js';
 import type { Db } from './open.js';
@@ -36,6 +37,28 @@ export class SqliteTraceReader implements TraceReader {
     return this.spans(this.getTraceStmt.all(Buffer.from(id, 'hex')) as Uint8Array[], id);
   }
 
+  getTraceTyped(id: TraceId): TypedTrace | undefined {
+    const chunks = this.getTraceStmt.all(Buffer.from(id, 'hex')) as Uint8Array[];
+    if (chunks.length === 0) return undefined;
+    const spans: TypedSpan[] = [];
+    const seen = new Set<string>();
+    for (const data of chunks) {
+      for (const s of readChunkTyped(data, id)) {
+        if (seen.has(s.spanId)) continue;
+        seen.add(s.spanId);
+        spans.push(s);
+      }
+    }
+    spans.sort(byStart);
+    const resources = new Map<string, TypedResource>();
+    const scopes = new Map<string, TypedScope>();
+    for (const s of spans) {
+      if (!resources.has(s.resource)) resources.set(s.resource, this.dimension(s.resource, 'resource'));
+      if (!scopes.has(s.scope)) scopes.set(s.scope, this.dimension(s.scope, 'scope'));
+    }
+    return { spans, resources, scopes };
+  }
+
   findTraces(q: TraceQuery): SearchResult {
     this.dicts.refresh();
     return this.search.find(q);
@@ -65,10 +88,20 @@ export class SqliteTraceReader implements TraceReader {
         out.push(s);
       }
     }
-    return out.sort((a, b) =>
-      a.startTimeUnixNano !== b.startTimeUnixNano ? (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1) : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0,
-    );
+    return out.sort(byStart);
   }
+
+  private dimension<K extends 'resource' | 'scope'>(hash: string, kind: K): Extract<TypedResource | TypedScope, { kind: K }> {
+    const d = this.dims.typed(hash);
+    if (d?.kind !== kind) throw new Error(`a stored chunk references ${kind} ${hash}, which is not stored as one`);
+    return d as Extract<TypedResource | TypedScope, { kind: K }>;
+  }
+}
+
+/** Start order, then span ID: the order every read of a trace gives. */
+function byStart(a: { startTimeUnixNano: bigint; spanId: string }, b: { startTimeUnixNano: bigint; spanId: string }): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
 }
 
 /** EXPLAIN QUERY PLAN detail lines of `sql` bound with `params`. */

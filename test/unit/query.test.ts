@@ -25,6 +25,7 @@ function setup() {
   }));
   const traces: TraceReader = {
     getTrace: (id) => (id === traceIdOf(1) ? trace1 : id === traceIdOf(2) ? trace2 : []),
+    getTraceTyped: () => undefined,
     findTraces: (q: TraceQuery) => (calls.findTraces.push(q), summaries.slice(0, q.limit)),
     services: () => [],
     operations: () => [],

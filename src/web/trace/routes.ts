@@ -61,12 +61,12 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/trace/:traceId/otlp.json', { schema: { params } }, async (req: Req, reply) => {
     const id = parseTraceId(req.params.traceId);
-    const spans = deps.query.trace(id);
-    if (!spans) throw new NotFoundError(`There is no trace ${id}.`);
+    const trace = deps.query.typedTrace(id);
+    if (!trace) throw new NotFoundError(`There is no trace ${id}.`);
     return reply
       .type('application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="trace-${id}.otlp.json"`)
-      .send(JSON.stringify(toOtlpJson(spans)));
+      .send(JSON.stringify(toOtlpJson(trace)));
   });
 }
 
