@@ -19,7 +19,7 @@ afterEach(() => {
 async function startDemo(): Promise<{ demo: RunningCli; pids: Map<string, number> }> {
   const { dir, db } = tempDbPath();
   dirs.push(dir);
-  running = await startCli(process.execPath, [MAIN, 'demo', '--ui-port', '0', '--otlp-http-port', '0', '--db', db], { processGroup: true });
+  running = await startCli(process.execPath, [MAIN, 'demo', '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', db], { processGroup: true });
   const demo = running;
   // The services print after the two listener lines: "demo service <name> <url> (pid <n>)".
   const pids = await eventually(() => {
