@@ -1,4 +1,5 @@
-// Ingest over loopback: for each workload, encoding (protobuf, JSON) and number of senders (1, 8), a fresh
+// Ingest over loopback: for each workload, encoding (protobuf, JSON, and protobuf over OTLP/gRPC with 8 senders,
+// each its own channel, sending the very same bytes as the protobuf cells) and number of senders (1, 8), a fresh
 // tracelite on a temp database takes BENCH_MS (default 10 s) of 512-span export requests (bench/workload.js,
 // unique trace IDs per send, 503 → Retry-After → resend). Then: peak RSS (VmHWM), every acknowledged span looked
 // for through the API (bench/count.js), and after the server exits, bytes per stored span (database + WAL).
@@ -7,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { countStored } from './count.js';
+import { grpcTransport } from './grpc.js';
 import { quantile } from './http.js';
 import { cycling, sendLoad, traceShapes } from './load.js';
 import { cpuMeter, dbBytes, MAIN, peakRssBytes, schemaOf, startServer, stopServer, tempDir } from './server.js';
@@ -19,11 +21,12 @@ export const WORKLOAD_SEED = 1;
 const CELLS = [
   { encoding: 'protobuf', senders: 1 },
   { encoding: 'protobuf', senders: 8 },
+  { encoding: 'protobuf', senders: 8, transport: 'grpc' },
   { encoding: 'json', senders: 1 },
   { encoding: 'json', senders: 8 },
 ];
 
-async function cell(workload, requests, shapes, { encoding, senders }) {
+async function cell(workload, requests, shapes, { encoding, senders, transport = 'http' }) {
   const dir = tempDir('ingest');
   const db = path.join(dir, 'tracelite.db');
   try {
@@ -31,7 +34,9 @@ async function cell(workload, requests, shapes, { encoding, senders }) {
     const expected = new Map();
     const nextSend = cycling(requests, shapes, encoding);
     const cpuSince = cpuMeter(server.pid);
-    const load = await sendLoad({ url: `${server.otlpUrl}/v1/traces`, encoding, senders, ms: RUN_MS, nextSend, expected });
+    if (transport === 'grpc' && !server.otlpGrpcUrl) throw new Error(`${MAIN} has no OTLP/gRPC receiver`);
+    const grpc = transport === 'grpc' ? grpcTransport(server.otlpGrpcUrl, senders) : undefined;
+    const load = await sendLoad({ url: `${server.otlpUrl}/v1/traces`, encoding, senders, ms: RUN_MS, nextSend, expected, transport: grpc });
     const cpu = cpuSince();
     const peakRss = peakRssBytes(server.pid);
     const count = await countStored(server.uiUrl, expected);
@@ -39,13 +44,13 @@ async function cell(workload, requests, shapes, { encoding, senders }) {
     const bytes = dbBytes(db);
     const { pageSize } = schemaOf(db);
     const result = {
-      workload, encoding, senders, seconds: load.seconds, requests: load.requests, acknowledged: load.acknowledged,
+      workload, encoding, transport, senders, seconds: load.seconds, requests: load.requests, acknowledged: load.acknowledged,
       spansPerSec: load.acknowledged / load.seconds, p50Ms: quantile(load.latencies, 0.5), p99Ms: quantile(load.latencies, 0.99),
       refusals: load.refusals, failed: load.failed, rejected: load.rejected, count, peakRss, dbBytes: bytes,
       bytesPerSpan: count.stored ? bytes / count.stored : NaN, exitCode, pageSize, cpu,
     }; // prettier-ignore
     const f = (x) => Math.round(x).toLocaleString('en');
-    console.error(`  ${workload} ${encoding} ×${senders}: ${f(result.spansPerSec)} spans/s, p99 ${f(result.p99Ms)} ms, ` +
+    console.error(`  ${workload} ${transport === 'grpc' ? 'gRPC ' : ''}${encoding} ×${senders}: ${f(result.spansPerSec)} spans/s, p99 ${f(result.p99Ms)} ms, ` +
       `${count.missing} missing of ${f(count.acknowledged)}, ${result.refusals} refused, ` +
       `counted in ${(count.ms / 1000).toFixed(1)} s`);
     return result;

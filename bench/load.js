@@ -32,20 +32,21 @@ export function cycling(requests, shapes, encoding) {
 /**
  * opts: { url, encoding, senders, ms (how long to send), nextSend(n) → { body, spans, traces() } or null when there
  * is nothing more to send, expected (a Map traceId → spans acknowledged, to fill; optional), onAck(spans),
- * onLatency(ms) }.
+ * onLatency(ms), transport (optional: { exportOnce(body, deadline, sender), close() }, e.g. bench/grpc.js; default
+ * OTLP/HTTP to url, one keep-alive socket per sender) }.
  */
 export async function sendLoad(opts) {
   const { url, encoding, senders, expected } = opts;
-  const agent = keepAliveAgent(senders);
+  const transport = opts.transport ?? httpTransport(url, encoding, senders);
   const deadline = Date.now() + opts.ms;
   const out = { requests: 0, acknowledged: 0, rejected: 0, refusals: 0, failed: {}, latencies: [] };
   let next = 0;
   const t0 = performance.now();
-  async function sender() {
+  async function sender(_, i) {
     while (Date.now() < deadline) {
       const send = opts.nextSend(next++);
       if (!send) return;
-      const res = await exportOnce(agent, url, encoding, send.body, deadline);
+      const res = await transport.exportOnce(send.body, deadline, i);
       out.requests++;
       out.refusals += res.refusals;
       if (!res.ok) {
@@ -63,6 +64,11 @@ export async function sendLoad(opts) {
   }
   await Promise.all(Array.from({ length: senders }, sender));
   out.seconds = (performance.now() - t0) / 1000;
-  agent.destroy();
+  transport.close();
   return out;
+}
+
+function httpTransport(url, encoding, senders) {
+  const agent = keepAliveAgent(senders);
+  return { exportOnce: (body, deadline) => exportOnce(agent, url, encoding, body, deadline), close: () => agent.destroy() };
 }

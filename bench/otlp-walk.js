@@ -198,3 +198,32 @@ export function rejectedSpans(buf) {
   });
   return rejected;
 }
+
+/**
+ * The retry delay in ms of a gRPC status detail (`grpc-status-details-bin`: google.rpc.Status{3: details Any{1:
+ * type_url, 2: RetryInfo{1: retry_delay Duration{1: seconds, 2: nanos}}}}), or undefined when it has none.
+ */
+export function retryDelayMs(statusBin) {
+  let ms;
+  fields(statusBin, 0, statusBin.length, (f, _w, s, e) => {
+    if (f !== 3) return;
+    let type = '';
+    let value;
+    fields(statusBin, s, e, (g, _w2, s2, e2) => {
+      if (g === 1) type = statusBin.toString('utf8', s2, e2);
+      else if (g === 2) value = [s2, e2];
+    });
+    if (!type.endsWith('/google.rpc.RetryInfo') || !value) return;
+    fields(statusBin, value[0], value[1], (h, _w3, s3, e3) => {
+      if (h !== 1) return;
+      let seconds = 0;
+      let nanos = 0;
+      fields(statusBin, s3, e3, (k, _w4, s4) => {
+        if (k === 1) seconds = Number(int64(statusBin, s4));
+        else if (k === 2) nanos = Number(int64(statusBin, s4));
+      });
+      ms = seconds * 1000 + nanos / 1e6;
+    });
+  });
+  return ms;
+}

@@ -1,4 +1,5 @@
-// The server under test, as a child process: `node <main.js> --db <file> --ui-port 0 --otlp-http-port 0`.
+// The server under test, as a child process: `node <main.js> --db <file> --ui-port 0 --otlp-http-port 0` (and
+// TRACELITE_OTLP_GRPC_PORT=0: a variable, so a build without gRPC still starts).
 // TRACELITE_MAIN picks main.js (default dist/main.js), so the same harness measures any build of tracelite.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -30,7 +31,7 @@ export function startServer(db, env = {}) {
   const t0 = performance.now();
   const child = spawn(process.execPath, [MAIN, '--db', db, '--ui-port', '0', '--otlp-http-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, TRACELITE_OTLP_GRPC_PORT: '0', ...env },
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -51,12 +52,13 @@ export function startServer(db, env = {}) {
       out += d;
       const otlp = /OTLP\/HTTP receiver\s+(http:\/\/\S+?)\/v1\/traces/.exec(out);
       const ui = /UI and API\s+(http:\/\/\S+?)\/?\s/.exec(out);
+      const grpcUrl = /OTLP\/gRPC receiver\s+(http:\/\/\S+)/.exec(out)?.[1]; // printed before the UI line
       if (listening || !otlp || !ui) return;
       listening = true;
       const startupMs = performance.now() - t0;
       clearTimeout(timer);
       child.off('exit', early);
-      resolve({ child, pid: child.pid, otlpUrl: otlp[1], uiUrl: ui[1], startupMs, output: () => out + err });
+      resolve({ child, pid: child.pid, otlpUrl: otlp[1], otlpGrpcUrl: grpcUrl, uiUrl: ui[1], startupMs, output: () => out + err });
     });
   });
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp } from './app.js';
 import type { Config } from './config.js';
+import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createQueryService } from './query/index.js';
@@ -28,6 +29,11 @@ export interface Tracelite {
   /** `http://host:port`, without a trailing slash; '' when started with `listen: false`. */
   uiUrl: string;
   otlpUrl: string;
+  /**
+   * The OTLP/gRPC receiver, `http://host:port` (what the gRPC exporter's `url` takes). gRPC has no `inject`, so
+   * it binds even with `listen: false`, then on a free port (0) of the host, never the configured one.
+   */
+  otlpGrpcUrl: string;
   reader: SqliteTraceReader;
   pipeline: WritePipeline;
   writer: StoreWriter;
@@ -35,7 +41,7 @@ export interface Tracelite {
   close(): Promise<void>;
 }
 
-type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
+type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
   Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes'>>;
 
 export async function startTracelite(
@@ -52,7 +58,7 @@ export async function startTracelite(
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
-  const urls = { ui: '', otlp: '' };
+  const urls = { ui: '', otlp: '', grpc: '' };
   const now = opts.now ?? Date.now;
   const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
@@ -66,6 +72,7 @@ export async function startTracelite(
   };
   const otlp = await buildOtlpApp(deps);
   const ui = await buildUiApp(deps);
+  let grpc: OtlpGrpcReceiver | undefined;
   const close = async () => {
     // A keep-alive connection whose request was still being answered when closing began goes idle only later:
     // close those as they go idle, or the servers wait for the exporter's keep-alive timeout.
@@ -73,7 +80,7 @@ export async function startTracelite(
       for (const app of [ui, otlp]) app.server.closeIdleConnections?.();
     }, 50);
     try {
-      await Promise.all([ui.close(), otlp.close()]);
+      await Promise.all([ui.close(), otlp.close(), grpc?.close()]);
     } finally {
       clearInterval(idle);
     }
@@ -85,13 +92,16 @@ export async function startTracelite(
       await Promise.all([ui.ready(), otlp.ready()]);
     } else {
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
-      urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
     }
+    const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
+    grpc = await listenGrpc(pipeline, otlp, config.host, grpcPort);
+    urls.grpc = urlOf(config.host, grpc.port);
+    if (opts.listen !== false) urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
   } catch (err) {
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, uiUrl: urls.ui, otlpUrl: urls.otlp, reader, pipeline, writer, close };
+  return { ui, otlp, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, reader, pipeline, writer, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {
@@ -102,5 +112,17 @@ async function listen(app: FastifyInstance, name: string, host: string, port: nu
   }
   const addr = app.server.address();
   const actual = typeof addr === 'object' && addr ? addr.port : port;
-  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actual}`;
+  return urlOf(host, actual);
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
+async function listenGrpc(sink: WritePipeline, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
+  try {
+    return await OtlpGrpcReceiver.listen({ sink, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
+  } catch (err) {
+    throw new ListenError(`cannot listen on ${host}:${port} for OTLP/gRPC receiver: ${(err as Error).message}`);
+  }
 }

@@ -17,7 +17,7 @@ describe('tracelite CLI', () => {
   it('--help lists every flag with its variable and default; --version prints the version', () => {
     const help = runCli(['--help']);
     expect(help.status).toBe(0);
-    for (const s of ['--host', '--ui-port', '--otlp-http-port', '--db', 'TRACELITE_OTLP_HTTP_PORT', '16686', '4318', 'data/tracelite.db']) {
+    for (const s of ['--host', '--ui-port', '--otlp-http-port', '--otlp-grpc-port', '--db', 'TRACELITE_OTLP_HTTP_PORT', 'TRACELITE_OTLP_GRPC_PORT', '16686', '4318', '4317', 'data/tracelite.db']) {
       expect(help.stdout).toContain(s);
     }
     const version = runCli(['--version']);
@@ -38,7 +38,7 @@ describe('tracelite CLI', () => {
   it('starts, prints one line per listener, creates the database folder, and flushes on SIGTERM', async () => {
     const { dir } = tempDbPath();
     const db = path.join(dir, 'nested', 'deeper', 'spans.db');
-    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--db', db]);
+    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', db]);
     expect(fs.existsSync(db)).toBe(true);
     expect(running.output()).toMatch(/^OTLP\/HTTP receiver\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/m);
     expect(running.output()).toMatch(/^UI and API\s+http:\/\/127\.0\.0\.1:\d+\/$/m);
@@ -58,7 +58,7 @@ describe('tracelite CLI', () => {
 
   it('answers every request it accepted before SIGINT, then exits 0', async () => {
     const { dir, db } = tempDbPath();
-    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--db', db]);
+    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', db]);
     const spans = Array.from({ length: 2000 }, (_, i) => ({ traceId: tid(7), spanId: sid(i + 1), name: 'op', start: T0, durationNs: 10n }));
     const sent = fetch(`${running.otlpUrl}/v1/traces`, {
       method: 'POST',
@@ -78,9 +78,9 @@ describe('tracelite CLI', () => {
 
   it('exits 1 with a message when a port is taken', async () => {
     const { dir, db } = tempDbPath();
-    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--db', db]);
+    running = await startCli(process.execPath, [MAIN, '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', db]);
     const port = new URL(running.uiUrl).port;
-    const r = runCli(['--ui-port', port, '--otlp-http-port', '0', '--db', path.join(dir, 'other.db')]);
+    const r = runCli(['--ui-port', port, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', path.join(dir, 'other.db')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`cannot listen on 127.0.0.1:${port}`));
   });

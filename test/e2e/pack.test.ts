@@ -30,7 +30,7 @@ it('npm pack + npx --yes ./tracelite-<version>.tgz starts tracelite', { timeout:
   expect(listing).not.toContain('package/src/');
   expect(listing).not.toContain('package/test/');
 
-  running = await startCli('npx', ['--yes', `./${tgz}`, '--ui-port', '0', '--otlp-http-port', '0', '--db', 'x.db'], {
+  running = await startCli('npx', ['--yes', `./${tgz}`, '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', 'x.db'], {
     cwd: work,
     timeoutMs: 540_000,
     processGroup: true,

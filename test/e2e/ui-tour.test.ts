@@ -25,7 +25,7 @@ const getJson = async (url: string) => {
 beforeAll(async () => {
   const tmp = tempDbPath();
   dir = tmp.dir;
-  demo = await startCli(process.execPath, [MAIN, 'demo', '--ui-port', '0', '--otlp-http-port', '0', '--db', tmp.db], { processGroup: true });
+  demo = await startCli(process.execPath, [MAIN, 'demo', '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--db', tmp.db], { processGroup: true });
   // Enough traffic for the lessons: a complete errored checkout trace, four traces complete for 5 s, and the
   // legacy → inventory link seen.
   await eventually(async () => {

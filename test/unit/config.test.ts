@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       uiPort: 16686,
       otlpHttpPort: 4318,
+      otlpGrpcPort: 4317,
       db: 'data/tracelite.db',
       corsOrigins: ['*'],
       queueSpans: 200000,
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
         TRACELITE_HOST: '0.0.0.0',
         TRACELITE_UI_PORT: '1',
         TRACELITE_OTLP_HTTP_PORT: '2',
+        TRACELITE_OTLP_GRPC_PORT: '3',
         TRACELITE_DB: 'a.db',
         TRACELITE_CORS_ORIGINS: 'http://localhost:3000, https://app.example',
         TRACELITE_QUEUE_SPANS: '10',
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       uiPort: 1,
       otlpHttpPort: 2,
+      otlpGrpcPort: 3,
       db: 'a.db',
       corsOrigins: ['http://localhost:3000', 'https://app.example'],
       queueSpans: 10,
@@ -94,7 +97,7 @@ describe('loadConfig', () => {
   it('answers --help and --version', () => {
     expect(loadConfig({}, ['--help']).kind).toBe('help');
     expect(loadConfig({}, ['--version']).kind).toBe('version');
-    for (const name of ['--host', '--ui-port', '--otlp-http-port', '--db', 'TRACELITE_UI_PORT', '16686', '4318']) {
+    for (const name of ['--host', '--ui-port', '--otlp-http-port', '--otlp-grpc-port', '--db', 'TRACELITE_UI_PORT', '16686', '4318', '4317']) {
       expect(usage()).toContain(name);
     }
   });
