@@ -160,6 +160,18 @@ describe('GET /jaeger/api/traces (search)', () => {
     expect(ids((await q(`tags=${encodeURIComponent('{}')}`)).body)).toEqual([W3, W2, W1]);
   });
 
+  it('tags {"error":"true"} (the tag the model writes for a failed span) selects failed traces; process tags match too', async () => {
+    const q = (s: string) => get(`/jaeger/api/traces?start=${us(T0)}&end=${us(T0 + 10n * S)}&${s}`);
+    expect(ids((await q(`service=web&tags=${encodeURIComponent('{"error":"true"}')}`)).body)).toEqual([W2]);
+    expect(ids((await q('service=web&tag=error:true&tag=customer:alice')).body)).toEqual([]);
+    expect(ids((await q(`tags=${encodeURIComponent('{"error":"true"}')}`)).body)).toEqual([W2, TRACE_A]);
+    expect(ids((await q(`tags=${encodeURIComponent('{"host.name":"web-1"}')}`)).body)).toEqual([TRACE_A]);
+  });
+
+  it('raw takes Go booleans (1, t, TRUE, false, …): tracelite never adjusts traces, so every answer is raw', async () => {
+    for (const raw of ['1', 't', 'TRUE', 'False', '0']) expect(ids((await get(`/jaeger/api/traces?${WEB}&raw=${raw}`)).body)).toHaveLength(3);
+  });
+
   it('operation matches a span of the service; limit keeps the newest (Jaeger default 100)', async () => {
     expect(ids((await get(`/jaeger/api/traces?${WEB}&operation=${encodeURIComponent('GET /home')}`)).body)).toEqual([W3, W2, W1]);
     expect(ids((await get(`/jaeger/api/traces?${WEB}&operation=handle`)).body)).toEqual([]);

@@ -110,6 +110,8 @@ describe.each(['/api/v3', '/jaeger/api/v3'])('%s', (base) => {
     expect(await q('query.searchDepth=2')).toEqual([W3, W2]);
     expect(await q('query.num_traces=1')).toEqual([W3]);
     expect(await q('query.raw_traces=true')).toEqual([W3, W2, W1]);
+    expect(await q('query.rawTraces=1')).toEqual([W3, W2, W1]);
+    expect(await q(`query.attributes=${encodeURIComponent('{"error":"true"}')}`)).toEqual([W2]);
     const narrow = await get(`${base}/traces?query.service_name=web&query.start_time_min=${iso(T0 + 2n * S)}&query.start_time_max=${iso(T0 + 2n * S + 1n)}`);
     expect(traceIds(narrow.body)).toEqual([W2]);
   });

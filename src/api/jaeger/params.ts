@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../model/errors.js';
 import { parseTraceId } from '../../model/ids.js';
 import type { TraceQuery } from '../../model/query.js';
 import { SpanKind, type Nanos, type TraceId } from '../../model/span.js';
-import { parseBool, parseDuration, parseTime } from '../../query/params.js';
+import { parseDuration, parseTime } from '../../query/params.js';
 import { MAX_SEARCH_LIMIT, parseTraceQuery } from '../../query/search.js';
 import type { TimeWindow } from '../../query/window.js';
 
@@ -39,6 +39,13 @@ export function all(q: RawQuery, name: string): string[] {
 export function either(q: RawQuery, canonical: string, alias: string): { value: string; param: string } {
   const v = one(q, canonical);
   return v !== '' ? { value: v, param: canonical } : { value: one(q, alias), param: alias };
+}
+
+/** Go's strconv.ParseBool: 1, t, T, TRUE, true, True and their false forms; '' is false. */
+export function goBool(text: string, param: string): boolean {
+  if (text === '' || /^(0|f|F|FALSE|false|False)$/.test(text)) return false;
+  if (/^(1|t|T|TRUE|true|True)$/.test(text)) return true;
+  throw new InvalidInputError(`${param} must be true or false, got "${text}"`, param);
 }
 
 /** A Go duration (`1.2s`, `100ms`, `5us`, `1h2m`, and `0`), as time.ParseDuration takes it; negative ones refused. */
@@ -96,12 +103,16 @@ function toTraceQuery(
   endNs: Nanos,
   startParam: string,
 ): TraceQuery {
+  // Jaeger's `error=true` tag is what its model writes for a failed span (model.ts): it selects failed traces
+  // by tracelite's one definition of failure; any other tag is an attribute filter.
+  const failed = attrs.some((a) => a.key === 'error' && a.value === 'true');
   const q = parseTraceQuery({
+    error: failed ? 'true' : undefined,
     service: p.service,
     operation: p.operation,
     minDuration: p.minDuration !== undefined ? `${p.minDuration}ns` : undefined,
     maxDuration: p.maxDuration !== undefined ? `${p.maxDuration}ns` : undefined,
-    attr: attrs.map((a) => `${a.key}=${a.value}`),
+    attr: attrs.filter((a) => !(a.key === 'error' && a.value === 'true')).map((a) => `${a.key}=${a.value}`),
     limit: p.limit ?? String(JAEGER_DEFAULT_LIMIT),
   });
   if (endNs < startNs) throw new InvalidInputError(`end must not be before ${startParam}`, startParam);
@@ -120,7 +131,7 @@ export type V1Search = { traceIds: TraceId[] } | { query: TraceQuery };
  */
 export function parseV1Search(q: RawQuery, nowMs: number): V1Search {
   const ids = all(q, 'traceID').filter((t) => t !== '');
-  parseBool(one(q, 'raw') || undefined, 'raw');
+  goBool(one(q, 'raw'), 'raw');
   if (ids.length > 0) return { traceIds: [...new Set(ids.map((t) => parseTraceId(t, 'traceID')))] };
   const endNs = one(q, 'end') !== '' ? epoch(one(q, 'end'), 'end', US, 'microseconds') : BigInt(Math.floor(nowMs)) * MS;
   const startNs = one(q, 'start') !== '' ? epoch(one(q, 'start'), 'start', US, 'microseconds') : endNs - lookback(one(q, 'lookback'));
@@ -165,7 +176,7 @@ export function parseV3Search(q: RawQuery): TraceQuery {
   if (startNs >= endNs) throw new InvalidInputError('query.startTimeMin must be before query.startTimeMax', 'query.startTimeMin');
   if (one(q, 'query.filter') !== '') throw new InvalidInputError('query.filter is not supported by tracelite', 'query.filter');
   const raw = either(q, 'query.rawTraces', 'query.raw_traces');
-  parseBool(raw.value || undefined, raw.param);
+  goBool(raw.value, raw.param);
   let depth = either(q, 'query.searchDepth', 'query.search_depth');
   if (depth.value === '') depth = { value: one(q, 'query.num_traces'), param: 'query.num_traces' };
   const dMin = either(q, 'query.durationMin', 'query.duration_min');

@@ -4,8 +4,7 @@ import type { OperationSummary } from '../../model/query.js';
 import { SpanKind } from '../../model/span.js';
 import type { QueryService } from '../../query/index.js';
 import { jaegerTraceId, toJaegerTrace, type JaegerTrace } from './model.js';
-import { parseBool } from '../../query/params.js';
-import { one, parseDependencyWindow, parseJaegerTraceId, parseSpanKind, parseV1Search, type RawQuery } from './params.js';
+import { goBool, one, parseDependencyWindow, parseJaegerTraceId, parseSpanKind, parseV1Search, type RawQuery } from './params.js';
 
 /**
  * Jaeger's internal "v1" JSON API (the one Jaeger UI and Grafana's Jaeger data source call), registered under
@@ -158,7 +157,7 @@ export async function jaegerV1Routes(app: FastifyInstance, opts: { query: QueryS
         const v = one(q, p);
         if (v !== '' && !/^\d{1,19}$/.test(v)) throw new InvalidInputError(`${p} must be an integer of epoch microseconds, got "${v}"`, p);
       }
-      parseBool(one(q, 'raw') || undefined, 'raw');
+      goBool(one(q, 'raw'), 'raw');
       const id = parseJaegerTraceId(req.params.traceID, 'traceID');
       const t = query.typedTrace(id);
       if (!t) throw new NotFoundError('trace not found');

@@ -4,8 +4,7 @@ import { httpStatusOf, InvalidInputError, NotFoundError } from '../../model/erro
 import type { TraceSummary } from '../../model/query.js';
 import type { TypedTrace } from '../../model/typed.js';
 import type { QueryService } from '../../query/index.js';
-import { parseBool } from '../../query/params.js';
-import { either, one, parseJaegerTraceId, parseSpanKind, parseV3Search, rfc3339, type RawQuery } from './params.js';
+import { either, goBool, one, parseJaegerTraceId, parseSpanKind, parseV3Search, rfc3339, type RawQuery } from './params.js';
 import { jaegerOperations, validationMessage } from './v1-routes.js';
 
 /**
@@ -98,7 +97,7 @@ export async function jaegerV3Routes(app: FastifyInstance, opts: { query: QueryS
         if (t.value !== '') rfc3339(t.value, t.param);
       }
       const raw = either(q, 'rawTraces', 'raw_traces');
-      parseBool(raw.value || undefined, raw.param);
+      goBool(raw.value, raw.param);
       const t = query.typedTrace(id);
       return merged(t ? [t] : []);
     },
