@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
+import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
+import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import type { Config } from './config.js';
@@ -36,6 +38,9 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
+  // Jaeger's query APIs: v1 for Grafana's Jaeger data source (URL http://host:16686/jaeger), v3 at both places.
+  await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
+  for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });
   await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
