@@ -5,6 +5,8 @@ export interface Config {
   host: string;
   uiPort: number;
   otlpHttpPort: number;
+  /** Zipkin v2 receiver (POST /api/v2/spans). */
+  zipkinPort: number;
   db: string;
   /** Origins allowed to POST /v1/traces from a browser; ['*'] for any, [] for no CORS. */
   corsOrigins: readonly string[];
@@ -36,6 +38,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'host', help: 'address every listener binds to', default: '127.0.0.1' },
   { name: 'ui-port', help: 'port of the UI and REST API (Jaeger UI port)', default: '16686' },
   { name: 'otlp-http-port', help: 'port of the OTLP/HTTP receiver', default: '4318' },
+  { name: 'zipkin-port', help: 'port of the Zipkin v2 receiver (POST /api/v2/spans)', default: '9411' },
   { name: 'db', help: 'SQLite database file, created with its folder if missing', default: 'data/tracelite.db' },
   {
     name: 'cors-origins',
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     host: host.value,
     uiPort: port(raw('ui-port')),
     otlpHttpPort: port(raw('otlp-http-port')),
+    zipkinPort: port(raw('zipkin-port')),
     db: nonEmpty(raw('db')),
     corsOrigins: origins(raw('cors-origins'), host.value),
     queueSpans: positiveInt(raw('queue-spans')),
