@@ -11,6 +11,7 @@ import {
 import type { SpanSink } from '../model/ports.js';
 import { MAX_BODY_BYTES } from './otlp-http.js';
 import { decodeZipkinJson } from './zipkin-json.js';
+import { decodeZipkinProto } from './zipkin-proto.js';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -22,10 +23,11 @@ export interface ZipkinHttpOptions {
 }
 
 /**
- * The Zipkin port (9411): `POST /api/v2/spans`, a JSON list of v2 spans (optionally gzip, as Brave and the
- * Zipkin reporters send it), answered 202 once its spans are committed, like Zipkin's own collector. Errors
- * are plain text, as Zipkin's server writes them: 400 malformed (nothing stored), 413 beyond the OTLP/HTTP
- * limit after decompression, 415 another type (protobuf included), 503 + Retry-After when the queue is full.
+ * The Zipkin port (9411): `POST /api/v2/spans`, a list of v2 spans as JSON or proto3 `ListOfSpans`
+ * (optionally gzip, as Brave and the Zipkin reporters send it), answered 202 once its spans are committed, like
+ * Zipkin's own collector. Errors are plain text, as Zipkin's server writes them: 400 malformed (nothing
+ * stored), 413 beyond the OTLP/HTTP limit after decompression, 415 another type, 503 + Retry-After when the
+ * queue is full.
  */
 export async function zipkinHttpRoutes(app: FastifyInstance, opts: ZipkinHttpOptions): Promise<void> {
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -53,11 +55,13 @@ export async function zipkinHttpRoutes(app: FastifyInstance, opts: ZipkinHttpOpt
   app.post('/api/v2/spans', async (req, reply) => {
     corsHeaders(req, reply, opts.corsOrigins);
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const proto = type === 'application/x-protobuf' || type === 'application/protobuf';
     // Zipkin's collector reads a body without a type as JSON; curl -d sends form-urlencoded, taken as JSON too.
-    if (type !== '' && type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
-      throw new UnsupportedMediaTypeError(`unsupported Content-Type "${type}": send application/json (Zipkin v2 JSON); protobuf is not supported`);
+    if (!proto && type !== '' && type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
+      throw new UnsupportedMediaTypeError(`unsupported Content-Type "${type}": send application/json or application/x-protobuf (Zipkin v2)`);
     }
-    const decoded = decodeZipkinJson(await decompress(req, limit));
+    const body = await decompress(req, limit);
+    const decoded = proto ? decodeZipkinProto(body) : decodeZipkinJson(body);
     await opts.sink.consume(decoded);
     return reply.code(202).send();
   });

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedSpanId } from '../../src/ingest/zipkin-map.js';
+import * as pw from '../fixtures/proto-writer.js';
 import { getJson, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -155,6 +156,24 @@ describe('POST /api/v2/spans', () => {
     expect((await post('[]')).statusCode).toBe(202);
     expect((await spansOf(TRACE)).map((s) => s.spanId).sort()).toEqual(['0000000000000011', '0000000000000012']);
   });
+
+  it('reads proto3 ListOfSpans (zipkin.proto), gzip too', async () => {
+    const list = pw.sub(
+      1,
+      pw.hexBytes(1, TRACE),
+      pw.hexBytes(3, '0000000000000091'),
+      pw.varint(4, 2), // SERVER
+      pw.string(5, 'get /items'),
+      pw.fixed64(6, BigInt(T0)),
+      pw.varint(7, 1500),
+      pw.sub(8, pw.string(1, 'inventory')),
+      pw.sub(11, pw.string(1, 'http.route'), pw.string(2, '/items')),
+    );
+    const res = await post(zlib.gzipSync(list), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(res.statusCode).toBe(202);
+    const [s] = await spansOf(TRACE);
+    expect(s).toMatchObject({ spanId: '0000000000000091', kind: 'server', service: 'inventory', durationMs: 1.5, attributes: { 'http.route': '/items' } });
+  });
 });
 
 describe('malformed and unsupported requests', () => {
@@ -178,14 +197,17 @@ describe('malformed and unsupported requests', () => {
     expect(storedSpanCount()).toBe(0);
   });
 
-  it('answers 415 for protobuf and other types, 415 for an unknown encoding, 400 for broken gzip', async () => {
+  it('answers 415 for other types (Thrift, text) and encodings, 400 for broken gzip or protobuf', async () => {
     const body = JSON.stringify([zspan()]);
-    expect((await post(body, { 'content-type': 'application/x-protobuf' })).statusCode).toBe(415);
+    expect((await post(body, { 'content-type': 'application/x-thrift' })).statusCode).toBe(415);
     expect((await post(body, { 'content-type': 'text/plain' })).statusCode).toBe(415);
     expect((await post(body, { 'content-type': 'application/json', 'content-encoding': 'br' })).statusCode).toBe(415);
     const broken = await post('not gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(broken.statusCode).toBe(400);
     expect(broken.body).toMatch(/not valid gzip/);
+    const badProto = await post(Buffer.from([0x0a, 0x7f, 0x01]), { 'content-type': 'application/x-protobuf' });
+    expect(badProto.statusCode).toBe(400);
+    expect(badProto.body).toMatch(/invalid protobuf/);
     expect(storedSpanCount()).toBe(0);
   });
 
