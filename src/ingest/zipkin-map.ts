@@ -63,8 +63,17 @@ const RESOURCE_KEYS = new Set([
 ]);
 const RESOURCE_PREFIXES = ['host.', 'os.', 'process.', 'container.', 'k8s.', 'cloud.', 'device.', 'webengine.', 'aws.ecs.', 'aws.eks.', 'aws.log.', 'heroku.'];
 
+/** Tag keys repeat on every span: the answer is remembered (bounded, so odd keys cannot grow it forever). */
+const resourceKeyCache = new Map<string, boolean>();
+
 function isResourceKey(key: string): boolean {
-  return RESOURCE_KEYS.has(key) || RESOURCE_PREFIXES.some((p) => key.startsWith(p));
+  let is = resourceKeyCache.get(key);
+  if (is === undefined) {
+    is = RESOURCE_KEYS.has(key) || RESOURCE_PREFIXES.some((p) => key.startsWith(p));
+    if (resourceKeyCache.size > 10_000) resourceKeyCache.clear();
+    resourceKeyCache.set(key, is);
+  }
+  return is;
 }
 
 type Attr = { key: string; value: { stringValue: string } | { intValue: string } };
@@ -107,10 +116,12 @@ export function zipkinToOtlpRequest(spans: readonly ZipkinSpan[]): { request: ob
     const tags = new Map(z.tags);
     const service = z.localEndpoint?.serviceName || 'unknown_service';
     const resource: Attr[] = [strAttr('service.name', service)];
+    let resourceKey = service;
     tags.delete('service.name'); // the exporter's copy of the resource's; localEndpoint is Zipkin's answer
     for (const [k, v] of tags) {
       if (isResourceKey(k)) {
         resource.push(strAttr(k, v));
+        resourceKey += `\u0000${k}\u0000${v}`;
         tags.delete(k);
       }
     }
@@ -120,7 +131,6 @@ export function zipkinToOtlpRequest(spans: readonly ZipkinSpan[]): { request: ob
     };
     take(tags, 'otel.library.name');
     take(tags, 'otel.library.version');
-    const resourceKey = JSON.stringify(resource);
     let group = groups.get(resourceKey);
     if (!group) groups.set(resourceKey, (group = { resource, scopes: new Map() }));
     const scopeKey = `${scope.name}\u0000${scope.version}`;
