@@ -155,6 +155,8 @@ function otlpSpan(z: ZipkinSpan, tags: Map<string, string>, sharedIds: Map<strin
     // Jaeger's span-ID deduper, decided at ingest: the server half gets its own ID and the client's as parent.
     spanId = sharedSpanId(z.traceId, z.id);
     parentSpanId = z.id;
+  } else if (parentSpanId === z.id) {
+    parentSpanId = ''; // its own parent: a root, as the Collector reads it
   } else {
     // A child of a shared server span, sent by the same service, follows it to its new ID.
     parentSpanId = sharedIds.get(sharedKey(z.traceId, z.parentId, service)) ?? parentSpanId;

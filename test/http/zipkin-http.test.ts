@@ -138,9 +138,10 @@ describe('POST /api/v2/spans', () => {
   });
 
   it('fills what is missing: no kind is INTERNAL, no service unknown_service, no duration ends at the start', async () => {
-    await post([{ traceId: TRACE, id: '00000000000000d1', timestamp: T0 }]);
+    await post([{ traceId: TRACE, id: '00000000000000d1', parentId: '00000000000000d1', timestamp: T0 }]);
     const [s] = await spansOf(TRACE);
     expect(s).toMatchObject({ name: '', kind: 'internal', service: 'unknown_service', durationMs: 0, attributes: {}, events: [] });
+    expect(s.parentSpanId).toBe(''); // its own parent is no parent
   });
 
   it('rejects only a span without timestamp (a fragment) and stores the rest', async () => {
@@ -209,6 +210,13 @@ describe('malformed and unsupported requests', () => {
     expect(badProto.statusCode).toBe(400);
     expect(badProto.body).toMatch(/invalid protobuf/);
     expect(storedSpanCount()).toBe(0);
+  });
+
+  it('answers 413 for a body beyond 64 MiB after decompression (a gzip bomb stops at the limit)', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20));
+    const res = await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(res.statusCode).toBe(413);
+    expect(res.body).toMatch(/larger than 67108864 bytes after decompression/);
   });
 
   it('refuses Zipkin v1 with a 400 that says what to send', async () => {
