@@ -10,6 +10,7 @@ import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { SpanSink } from './model/ports.js';
 import type { QueryService } from './query/index.js';
 import { webRoutes } from './web/routes.js';
+import { zipkinHttpRoutes } from './ingest/zipkin-http.js';
 
 export interface AppDeps {
   /** Every read the API and the pages make (server.ts builds it from the store's readers). */
@@ -50,5 +51,12 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
 export async function buildOtlpApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
+  return app;
+}
+
+/** The Zipkin port (9411): only the Zipkin v2 receiver. */
+export async function buildZipkinApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = fastify(deps);
+  await app.register(zipkinHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

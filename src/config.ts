@@ -7,6 +7,8 @@ export interface Config {
   otlpHttpPort: number;
   /** OTLP/gRPC receiver (4317). */
   otlpGrpcPort: number;
+  /** Zipkin v2 receiver (POST /api/v2/spans). */
+  zipkinPort: number;
   db: string;
   /** Origins allowed to POST /v1/traces from a browser; ['*'] for any, [] for no CORS. */
   corsOrigins: readonly string[];
@@ -39,6 +41,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'ui-port', help: 'port of the UI and REST API (Jaeger UI port)', default: '16686' },
   { name: 'otlp-http-port', help: 'port of the OTLP/HTTP receiver', default: '4318' },
   { name: 'otlp-grpc-port', help: 'port of the OTLP/gRPC receiver', default: '4317' },
+  { name: 'zipkin-port', help: 'port of the Zipkin v2 receiver (POST /api/v2/spans)', default: '9411' },
   { name: 'db', help: 'SQLite database file, created with its folder if missing', default: 'data/tracelite.db' },
   {
     name: 'cors-origins',
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     uiPort: port(raw('ui-port')),
     otlpHttpPort: port(raw('otlp-http-port')),
     otlpGrpcPort: port(raw('otlp-grpc-port')),
+    zipkinPort: port(raw('zipkin-port')),
     db: nonEmpty(raw('db')),
     corsOrigins: origins(raw('cors-origins'), host.value),
     queueSpans: positiveInt(raw('queue-spans')),

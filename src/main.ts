@@ -41,6 +41,7 @@ async function run(config: Config): Promise<void> {
   });
   console.log(`${'OTLP/HTTP receiver'.padEnd(18)} ${tracelite.otlpUrl}/v1/traces`);
   console.log(`${'OTLP/gRPC receiver'.padEnd(18)} ${tracelite.otlpGrpcUrl}`);
+  console.log(`${'Zipkin receiver'.padEnd(18)} ${tracelite.zipkinUrl}/api/v2/spans`);
   console.log(`${'UI and API'.padEnd(18)} ${tracelite.uiUrl}/`);
 }
 

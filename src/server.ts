@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildOtlpApp, buildUiApp } from './app.js';
+import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
@@ -26,6 +26,8 @@ export class ListenError extends Error {
 export interface Tracelite {
   ui: FastifyInstance;
   otlp: FastifyInstance;
+  /** The Zipkin v2 receiver (listening only when `zipkinPort` is configured). */
+  zipkin: FastifyInstance;
   /** `http://host:port`, without a trailing slash; '' when started with `listen: false`. */
   uiUrl: string;
   otlpUrl: string;
@@ -34,6 +36,8 @@ export interface Tracelite {
    * it binds even with `listen: false`, then on a free port (0) of the host, never the configured one.
    */
   otlpGrpcUrl: string;
+  /** `http://host:port` of the Zipkin receiver; '' when not listening. */
+  zipkinUrl: string;
   reader: SqliteTraceReader;
   pipeline: WritePipeline;
   writer: StoreWriter;
@@ -42,7 +46,7 @@ export interface Tracelite {
 }
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
-  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes'>>;
+  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort'>>;
 
 export async function startTracelite(
   config: ServerConfig,
@@ -58,7 +62,7 @@ export async function startTracelite(
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
-  const urls = { ui: '', otlp: '', grpc: '' };
+  const urls = { ui: '', otlp: '', grpc: '', zipkin: '' };
   const now = opts.now ?? Date.now;
   const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
@@ -73,14 +77,15 @@ export async function startTracelite(
   const otlp = await buildOtlpApp(deps);
   const ui = await buildUiApp(deps);
   let grpc: OtlpGrpcReceiver | undefined;
+  const zipkin = await buildZipkinApp(deps);
   const close = async () => {
     // A keep-alive connection whose request was still being answered when closing began goes idle only later:
     // close those as they go idle, or the servers wait for the exporter's keep-alive timeout.
     const idle = setInterval(() => {
-      for (const app of [ui, otlp]) app.server.closeIdleConnections?.();
+      for (const app of [ui, otlp, zipkin]) app.server.closeIdleConnections?.();
     }, 50);
     try {
-      await Promise.all([ui.close(), otlp.close(), grpc?.close()]);
+      await Promise.all([ui.close(), otlp.close(), zipkin.close(), grpc?.close()]);
     } finally {
       clearInterval(idle);
     }
@@ -89,19 +94,23 @@ export async function startTracelite(
   };
   try {
     if (opts.listen === false) {
-      await Promise.all([ui.ready(), otlp.ready()]);
+      await Promise.all([ui.ready(), otlp.ready(), zipkin.ready()]);
     } else {
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
     grpc = await listenGrpc(pipeline, otlp, config.host, grpcPort);
     urls.grpc = urlOf(config.host, grpc.port);
-    if (opts.listen !== false) urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
+    if (opts.listen !== false) {
+      urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
+      if (config.zipkinPort !== undefined) urls.zipkin = await listen(zipkin, 'Zipkin receiver', config.host, config.zipkinPort);
+      else await zipkin.ready();
+    }
   } catch (err) {
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, reader, pipeline, writer, close };
+  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, writer, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {

@@ -13,7 +13,7 @@ import { startTraffic } from './traffic.js';
 
 /** Its own file so demo spans never mix with real data. */
 const DEMO_DB = 'data/demo.db';
-const DEMO_FLAGS = ['host', 'ui-port', 'otlp-http-port', 'otlp-grpc-port', 'db'];
+const DEMO_FLAGS = ['host', 'ui-port', 'otlp-http-port', 'otlp-grpc-port', 'zipkin-port', 'db'];
 
 export function demoUsage(): string {
   const lines = ['Usage: tracelite demo [flags]', '', 'Starts tracelite with demo services and traffic that show every lesson.', '', 'Flags:'];
@@ -56,6 +56,7 @@ export async function runDemo(argv: readonly string[], env: NodeJS.ProcessEnv): 
   console.log(`tracelite ${packageVersion()} demo, database ${config.db}`);
   console.log(`${'OTLP/HTTP receiver'.padEnd(18)} ${tracelite.otlpUrl}/v1/traces`);
   console.log(`${'OTLP/gRPC receiver'.padEnd(18)} ${tracelite.otlpGrpcUrl}`);
+  console.log(`${'Zipkin receiver'.padEnd(18)} ${tracelite.zipkinUrl}/api/v2/spans`);
   console.log(`${'UI and API'.padEnd(18)} ${tracelite.uiUrl}/`);
 
   let services: DemoServices;

@@ -5,10 +5,13 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 /** The compiled CLI, as `npm start` and the published package run it (`npm test` builds it first). */
 export const MAIN = path.join(PACKAGE_ROOT, 'dist/main.js');
 
+/** Listeners a test does not name get any free port, so test files running at once never collide on 9411. */
+const FREE_PORTS = { TRACELITE_ZIPKIN_PORT: '0' };
+
 export function runCli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [MAIN, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...FREE_PORTS, ...env },
     timeout: 20_000,
   });
 }
@@ -31,7 +34,7 @@ export async function startCli(
     cwd: opts.cwd ?? PACKAGE_ROOT,
     // Its own process group, so a test can signal the whole group as a terminal's Ctrl-C does.
     detached: opts.processGroup ?? false,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FREE_PORTS, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -16,7 +16,7 @@ export async function startServer(
 ): Promise<TestServer> {
   const { dir, db } = tempDbPath();
   const t = await startTracelite(
-    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans },
+    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );
   return {
