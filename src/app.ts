@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { adminRoutes, type StoreAdmin } from './api/admin-routes.js';
+import { adminRoutes, refuseCrossSite, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
+import { importRoutes } from './api/import-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import type { Config } from './config.js';
+import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { SpanSink } from './model/ports.js';
 import type { QueryService } from './query/index.js';
@@ -36,7 +38,10 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
-  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
+  // Trace files in: the same importer (ingest/import/) behind POST /api/import and the upload form.
+  const importer = createImporter(deps.sink);
+  await app.register(importRoutes, { prefix: '/api', importer });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }
