@@ -11,7 +11,7 @@ export function parseJson(text: string, where = ''): unknown {
     return JSON.parse(text);
   } catch (err) {
     const offset = syntaxErrorOffset(text);
-    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
     const { line, column } = lineColumn(text, offset);
     const at = where === '' ? `line ${line}, column ${column}` : `column ${column}`;
     throw new InvalidInputError(`${where}invalid JSON at ${at} (character ${offset}): ${reason}`);
