@@ -70,3 +70,12 @@ describe('/import', () => {
     expect((await server.ui.inject({ method: 'GET', url: `/api/traces/${tid(5)}` })).statusCode).toBe(404);
   });
 });
+
+describe('/import from the page itself', () => {
+  it('takes Chromium\'s same-origin post under Referrer-Policy no-referrer (Origin: null), and no other Origin: null', async () => {
+    const body = exportRequest({ web: [{ traceId: tid(6), spanId: sid(6), name: 'GET /', start: T0, durationNs: 1n }] });
+    expect((await post(form(body), { 'sec-fetch-site': 'cross-site', origin: 'null' })).statusCode).toBe(403);
+    expect((await post(form(body), { origin: 'null' })).statusCode).toBe(403);
+    expect((await post(form(body), { 'sec-fetch-site': 'same-origin', origin: 'null' })).statusCode).toBe(200);
+  });
+});

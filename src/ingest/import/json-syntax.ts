@@ -62,7 +62,10 @@ export function syntaxErrorOffset(text: string): number {
   };
   const number = (): void => {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(p, p + 400));
-    if (!m || m[0] === '-' || m[0] === '') fail();
+    if (!m) {
+      if (text[p] === '-') p++; // "-" then no digit: the character after the sign is what is wrong
+      fail();
+    }
     p += m![0].length;
   };
   const value = (depth: number): void => {
