@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { recordRichTrace } from '../helpers/sdk.js';
 import { getJson, startServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -108,6 +110,41 @@ describe('POST /api/import: OTLP JSON', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ spans: 1, traces: 1, rejectedSpans: 1, rejected: ['span aaa19b7ec3c1b174: trace_id must be 16 bytes, got 8'] });
     expect(await storedTraceCount()).toBe(1);
+  });
+});
+
+describe('POST /api/import: what the OpenTelemetry JS SDK serializes (otlp-transformer)', () => {
+  it('an OTLP/JSON export request of real SDK spans, as a file and as two lines, reads back span for span', async () => {
+    const sdkJson = (spans: Awaited<ReturnType<typeof recordRichTrace>>) => Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8');
+    const [a, b] = [await recordRichTrace('checkout'), await recordRichTrace('payments')];
+    for (const [file, format] of [
+      [sdkJson(a), 'otlp-json'],
+      [`${sdkJson(a)}\n${sdkJson(b)}\n`, 'otlp-ndjson'],
+    ] as const) {
+      expect((await server.ui.inject({ method: 'DELETE', url: '/api/traces' })).statusCode).toBe(200);
+      const res = await importRaw(file);
+      expect(res.statusCode).toBe(200);
+      // proto3 JSON spells an int64 as a number or a string; the export writes the canonical string.
+      const canon = (_k: string, v: unknown) => (typeof v === 'number' && (_k === 'intValue' || _k.endsWith('UnixNano')) ? String(v) : v);
+      const lines = file.trim().split('\n').map((l) => JSON.parse(l, canon));
+      expect(res.json()).toMatchObject({ format, spans: 3 * lines.length, traces: lines.length, rejectedSpans: 0 });
+      for (const sent of lines) {
+        const want = sent.resourceSpans[0].scopeSpans[0].spans;
+        const got = (await exported(want[0].traceId)).json().resourceSpans[0].scopeSpans[0].spans;
+        expect(got).toHaveLength(want.length);
+        for (const w of want) {
+          const g = got.find((x: { spanId: string }) => x.spanId === w.spanId);
+          for (const field of ['traceId', 'parentSpanId', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano', 'attributes']) {
+            expect(g[field] ?? '', field).toEqual(w[field] ?? '');
+          }
+          expect(g.status.code).toBe(w.status.code ?? 0);
+          expect(g.events.map((e: object) => ({ ...e, droppedAttributesCount: 0 }))).toEqual(w.events.map((e: object) => ({ ...e, droppedAttributesCount: 0 })));
+          expect(g.links.map((l: { traceId: string; spanId: string; attributes: unknown }) => [l.traceId, l.spanId, l.attributes])).toEqual(
+            w.links.map((l: { traceId: string; spanId: string; attributes: unknown }) => [l.traceId, l.spanId, l.attributes]),
+          );
+        }
+      }
+    }
   });
 });
 
