@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type ImportBody, type ImportResult, MAX_IMPORT_BYTES, type TraceImporter } from '../model/import.js';
+import { type ImportBody, type ImportResult, MAX_IMPORT_BODY_BYTES, type TraceImporter } from '../model/import.js';
 import { refuseCrossSite } from './admin-routes.js';
 import { jsonErrorHandler } from './errors.js';
 
-/** Room for a multipart body's headers and boundaries around a file of the largest size. */
-export const IMPORT_BODY_LIMIT = MAX_IMPORT_BYTES + 1024 * 1024;
+const IMPORT_BODY_LIMIT = MAX_IMPORT_BODY_BYTES;
 
 /** The raw body whatever its type (the importer decides by content), up to the import limit. */
 export function rawImportBodies(app: FastifyInstance): void {

@@ -35,5 +35,7 @@ export interface TraceImporter {
 
 /** 100 MiB: the largest file (after decompression) an import takes; 413 beyond. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+/** The request body limit of the import routes: the largest file plus room for a multipart body's headers. */
+export const MAX_IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 1024 * 1024;
 export const MAX_IMPORT_REASONS = 20;
 export const MAX_IMPORT_TRACE_IDS = 100;

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { httpStatusOf } from '../../model/errors.js';
-import { type ImportResult, MAX_IMPORT_BYTES } from '../../model/import.js';
+import { type ImportResult, MAX_IMPORT_BODY_BYTES, MAX_IMPORT_BYTES } from '../../model/import.js';
 import type { WebDeps } from '../plugin.js';
 import { renderPage } from '../render.js';
 import { importResultView } from './view.js';
 
-/** Room for a multipart body's headers and boundaries around a file of the largest size. */
-const BODY_LIMIT = MAX_IMPORT_BYTES + 1024 * 1024;
+const BODY_LIMIT = MAX_IMPORT_BODY_BYTES;
 
 /**
  * /import: the upload form (a plain multipart POST, no JavaScript needed) and its result, through the same
