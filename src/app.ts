@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { adminRoutes, type StoreAdmin } from './api/admin-routes.js';
+import { adminRoutes, refuseCrossSite, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
+import { importRoutes } from './api/import-routes.js';
 import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
 import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import type { Config } from './config.js';
+import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import type { SpanSink } from './model/ports.js';
 import type { QueryService } from './query/index.js';
@@ -42,7 +44,10 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   // Jaeger's query APIs: v1 for Grafana's Jaeger data source (URL http://host:16686/jaeger), v3 at both places.
   await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
   for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });
-  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
+  // Trace files in: the same importer (ingest/import/) behind POST /api/import and the upload form.
+  const importer = createImporter(deps.sink);
+  await app.register(importRoutes, { prefix: '/api', importer });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

@@ -63,6 +63,7 @@ export function usage(): string {
     'Usage: tracelite [flags]',
     '       tracelite check --url URL --expect a,b,c [flags]   check a request\'s trace (tracelite check --help)',
     '       tracelite demo [flags]                              tracelite with demo services (tracelite demo --help)',
+    '       tracelite import [--url URL] FILE…                  import trace files (tracelite import --help)',
     '',
     'Flags (each also as an environment variable):',
   ];

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   // Subcommands, loaded only when asked for; anything else is `tracelite [flags]` as before.
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'check') return exitWith(await (await import('./cli/check.js')).runCheck(rest));
+  if (command === 'import') return exitWith(await (await import('./cli/import.js')).runImport(rest));
   if (command === 'demo') return exitWith(await (await import('./demo/demo.js')).runDemo(rest, process.env));
 
   let config: Config;

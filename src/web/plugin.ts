@@ -3,7 +3,8 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { TraceImporter } from '../model/import.js';
 import { httpStatusOf } from '../model/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { QueryService } from '../query/index.js';
@@ -16,6 +17,10 @@ export interface WebDeps {
   otlpEndpoint: () => string;
   /** Epoch ms; injected so "3 min ago" and default time windows are testable. */
   now: () => number;
+  /** The upload form's importer (ingest/import/, wired by app.ts); without it /import is not registered. */
+  importer?: TraceImporter;
+  /** The one cross-site check of routes that change stored data (api/admin-routes.ts), handed in by app.ts. */
+  refuseCrossSite?: (req: FastifyRequest) => void;
 }
 
 /** No inline or third-party scripts; inline style attributes carry computed bar offsets and colours. */

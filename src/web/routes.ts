@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../model/errors.js';
 import { comparePage } from './compare/routes.js';
+import { importPage } from './import/routes.js';
 import { mapPage } from './map/routes.js';
 import { webFoundation, type WebDeps } from './plugin.js';
 import { searchPage } from './search/routes.js';
@@ -11,7 +12,7 @@ import { tracePage } from './trace/routes.js';
 export type WebPage = (app: FastifyInstance, deps: WebDeps) => Promise<void>;
 
 /** Page modules, in menu order; each folder holds its routes and view models. */
-const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage];
+const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage, importPage];
 
 /** The HTML UI on the UI port. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
