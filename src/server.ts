@@ -58,7 +58,7 @@ export async function startTracelite(
     graceMs: opts.graceMs,
   };
   // The writer opens and migrates the database first; the readers' connection opens what it made.
-  const writer: StoreWriter = opts.inlineWriter ? new InlineWriter(writerConfig) : await ThreadWriter.start(writerConfig, WRITER_THREAD);
+  const writer: StoreWriter = opts.inlineWriter ? new InlineWriter(writerConfig) : await ThreadWriter.start(writerConfig, WRITER_THREAD, (err) => console.error(`tracelite: writer: ${err.message}`));
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });

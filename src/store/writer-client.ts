@@ -16,13 +16,37 @@ function failed(message: string): OverloadedError {
   return new OverloadedError(`could not store the spans (${message}); retry later`, 1);
 }
 
-/** Runs the writer in a worker thread (production): `script` is dist/store/writer-thread.js. */
+/** Restarts allowed within RESTART_WINDOW_MS before the writer stays down (a database that cannot open, say). */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+/**
+ * Runs the writer in a worker thread (production): `script` is dist/store/writer-thread.js. A writer thread that
+ * dies (out of memory, a native fault) fails only the requests it held — 503, so exporters send them again — and
+ * is replaced by a fresh one over the same database (SQLite rolled back whatever it had not committed), so a
+ * crash never leaves tracelite answering without storing.
+ */
 export class ThreadWriter implements StoreWriter {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private dead: Error | undefined;
+  private closing = false;
+  private restarts: number[] = [];
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private worker: Worker,
+    private readonly config: WriterConfig,
+    private readonly script: URL,
+    private readonly onFailure: (err: Error) => void,
+  ) {
+    this.attach(worker);
+  }
+
+  static async start(config: WriterConfig, script: URL, onFailure: (err: Error) => void = () => {}): Promise<ThreadWriter> {
+    return new ThreadWriter(await spawn(config, script), config, script, onFailure);
+  }
+
+  private attach(worker: Worker): void {
     worker.on('message', (m: FromWriter) => {
       if (m.t !== 'done' && m.t !== 'stats') return;
       const p = this.pending.get(m.id);
@@ -32,25 +56,31 @@ export class ThreadWriter implements StoreWriter {
       else if (m.error) p.reject(failed(m.error));
       else p.resolve(undefined);
     });
-    worker.on('error', (err) => this.fail(err));
-    worker.on('exit', (code) => this.fail(new Error(`the writer thread exited (${code})`)));
+    worker.on('error', (err) => this.lost(worker, err));
+    worker.on('exit', (code) => this.lost(worker, new Error(`the writer thread exited (${code})`)));
   }
 
-  static start(config: WriterConfig, script: URL): Promise<ThreadWriter> {
-    // The writer's live heap stays under ~80 MB on full realistic ingest (its caches and the service graph are
-    // bounded); without a limit V8 lets garbage grow its heap to ~300 MB before collecting, which alone broke the
-    // 300 MB process target. These limits cost ~10 % of the write rate in extra collections.
-    const worker = new Worker(script, { workerData: config, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32 } });
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromWriter) => {
-        if (m.t === 'ready') {
-          worker.off('message', onMessage);
-          resolve(new ThreadWriter(worker));
-        } else if (m.t === 'failed') reject(new Error(m.message));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+  /** The worker died: fail what it held, then replace it unless closing or restarting too often. */
+  private lost(worker: Worker, err: Error): void {
+    if (worker !== this.worker || this.dead) return;
+    for (const p of this.pending.values()) p.reject(failed(err.message));
+    this.pending.clear();
+    if (this.closing) {
+      this.dead = err;
+      return;
+    }
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      this.dead = new Error(`the writer thread failed ${MAX_RESTARTS + 1} times within a minute (last: ${err.message})`);
+      this.onFailure(this.dead);
+      return;
+    }
+    this.restarts.push(now);
+    this.onFailure(new Error(`${err.message}; starting a new writer thread`));
+    // Requests that arrive while it starts are posted to it and answered once it is ready.
+    this.worker = new Worker(this.script, workerOptions(this.config));
+    this.attach(this.worker);
   }
 
   write(batch: WriteBatch): Promise<void> {
@@ -80,6 +110,7 @@ export class ThreadWriter implements StoreWriter {
 
   async close(): Promise<void> {
     if (this.dead) return;
+    this.closing = true;
     await this.request({ t: 'close', id: 0 });
     this.dead = new Error('the writer is closed');
     await this.worker.terminate();
@@ -95,12 +126,28 @@ export class ThreadWriter implements StoreWriter {
     });
   }
 
-  private fail(err: Error): void {
-    if (this.dead) return;
-    this.dead = err;
-    for (const p of this.pending.values()) p.reject(failed(err.message));
-    this.pending.clear();
-  }
+}
+
+// The writer's live heap stays under ~80 MB on full realistic ingest (its caches and the service graph are
+// bounded); without a limit V8 lets garbage grow its heap to ~300 MB before collecting, which alone broke the
+// 300 MB process target. These limits cost ~10 % of the write rate in extra collections.
+function workerOptions(config: WriterConfig) {
+  return { workerData: config, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32 } };
+}
+
+function spawn(config: WriterConfig, script: URL): Promise<Worker> {
+  const worker = new Worker(script, workerOptions(config));
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromWriter) => {
+      if (m.t === 'ready') {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve(worker);
+      } else if (m.t === 'failed') reject(new Error(m.message));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
 }
 
 /** The same writer in this thread: for tests of the store, and tools that write without a server. */

@@ -64,4 +64,24 @@ describe('the writer thread', () => {
     await Promise.all(writes);
     expect(stored(db, traces)).toEqual(traces.map(() => 20));
   });
+
+  it('a writer thread that dies fails only what it held, and a new one takes over the same database', async () => {
+    const db = tempDb();
+    const failures: string[] = [];
+    const writer = await ThreadWriter.start({ db, limits: NO_LIMITS }, SCRIPT, (err) => failures.push(err.message));
+    try {
+      await writer.write(batch(1));
+      // The thread dies mid-stream, as it would running out of memory: writes in flight are refused (503).
+      const inFlight = Array.from({ length: 20 }, (_, i) => writer.write(batch(10 + i, 50)));
+      void (writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      const results = await Promise.allSettled(inFlight);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OverloadedError);
+      expect(failures).toEqual([expect.stringMatching(/^the writer thread exited \(1\); starting a new writer thread$/)]);
+      await writer.write(batch(2)); // the new thread stores again
+      const committed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [10 + i] : []));
+      expect(stored(db, [1, 2, ...committed])).toEqual([3, 3, ...committed.map(() => 50)]);
+    } finally {
+      await writer.close();
+    }
+  });
 });
