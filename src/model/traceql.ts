@@ -83,4 +83,16 @@ export interface SpansetSearchResult {
   incomplete?: string;
 }
 
+/** Attribute keys the store indexes, by scope (Tempo's tag names). */
+export interface IndexedTags {
+  resource: string[];
+  span: string[];
+}
+
+/** A tag's values as the store indexes them (text forms); `indexed` false: the key is not indexed, so none are listed. */
+export interface IndexedTagValues {
+  values: string[];
+  indexed: boolean;
+}
+
 export type { TraceId };

@@ -34,18 +34,25 @@ export function spanMatches(expr: SpansetExpr, span: Span, trace: TraceFacts): b
 function comparisonMatches(c: Comparison, span: Span, trace: TraceFacts): boolean {
   const f = c.field;
   if (f.type === 'attribute') {
-    const v = attributeOf(span, f);
-    return v !== undefined && compareAttribute(v, c);
+    if (f.scope !== 'any') {
+      const v = attributeOf(span, f);
+      return v !== undefined && compareAttribute(v, c);
+    }
+    // Unscoped: any scope that has the attribute may match (Tempo's `.k`).
+    const own = attributeOf(span, { ...f, scope: 'span' });
+    if (own !== undefined && compareAttribute(own, c)) return true;
+    const res = attributeOf(span, { ...f, scope: 'resource' });
+    return res !== undefined && compareAttribute(res, c);
   }
   switch (f.name) {
     case 'name':
-      return compareString(span.name, c);
+      return stringMatches(span.name, c);
     case 'statusMessage':
-      return compareString(span.statusMessage, c);
+      return stringMatches(span.statusMessage, c);
     case 'rootName':
-      return compareString(trace.rootName, c);
+      return stringMatches(trace.rootName, c);
     case 'rootServiceName':
-      return compareString(trace.rootServiceName, c);
+      return stringMatches(trace.rootServiceName, c);
     case 'status':
       return compareOrdered(span.statusCode, (c.value as Extract<Literal, { type: 'status' }>).value, c.op);
     case 'kind':
@@ -82,7 +89,8 @@ function compareAttribute(v: AttrValue, c: Comparison): boolean {
   return false;
 }
 
-function compareString(v: string, c: Comparison): boolean {
+/** A string field (name, statusMessage, root names) against a comparison with a string literal or regex. */
+export function stringMatches(v: string, c: Comparison): boolean {
   if (c.regex) return c.regex.test(v) === (c.op === '=~');
   return compareOrdered(v, (c.value as Extract<Literal, { type: 'string' }>).value, c.op);
 }
