@@ -3,8 +3,10 @@ import { adminRoutes, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
+import { tempoRoutes } from './api/tempo/routes.js';
 import type { Config } from './config.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
+import { packageVersion } from './paths.js';
 import type { SpanSink } from './model/ports.js';
 import type { QueryService } from './query/index.js';
 import { webRoutes } from './web/routes.js';
@@ -36,6 +38,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
+  await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
   await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
