@@ -68,12 +68,11 @@ function span(w: ProtoWriter, s: TypedSpan): void {
   if (s.droppedEventsCount) w.varint(12, s.droppedEventsCount);
   for (const l of s.links) w.message(13, () => link(w, l));
   if (s.droppedLinksCount) w.varint(14, s.droppedLinksCount);
-  if (s.statusCode || s.statusMessage) {
-    w.message(15, () => {
-      if (s.statusMessage) w.string(2, s.statusMessage);
-      if (s.statusCode) w.varint(3, s.statusCode);
-    });
-  }
+  // Always present, as the SDKs and the Collector write it: a decoder that models messages as nullable sees UNSET, not null.
+  w.message(15, () => {
+    if (s.statusMessage) w.string(2, s.statusMessage);
+    if (s.statusCode) w.varint(3, s.statusCode);
+  });
   if (s.flags) w.fixed32(16, s.flags);
 }
 
