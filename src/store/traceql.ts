@@ -125,6 +125,7 @@ export class SpansetSearcher {
       if (seen.has(ref)) continue;
       seen.add(ref);
       if (row.start_ns < (q.startNs ?? 0n) || row.start_ns > (q.endNs ?? MAX_NS)) continue;
+      if (kth !== undefined && row.start_ns < kth) continue; // older than the page: its spans need not be read
       if (!this.rowAllows(c.need, row)) continue;
       if (out.inspectedTraces >= MAX_INSPECTED) {
         out.incomplete = `the query has conditions the indexes cannot narrow: checked the spans of the newest ${MAX_INSPECTED.toLocaleString('en')} candidate traces`;
