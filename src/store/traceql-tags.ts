@@ -11,7 +11,7 @@ import type { Db } from './open.js';
 
 export const TAG_SQL = {
   keys: 'SELECT scope, key FROM attribute_keys ORDER BY key',
-  keyIds: 'SELECT id FROM attribute_keys WHERE key = @key AND scope IN (SELECT value FROM json_each(@scopes))',
+  keyId: 'SELECT id FROM attribute_keys WHERE scope = @scope AND key = @key',
   /** Distinct values of one key, walking the index in value order (no sort, no temp b-tree). */
   values: `SELECT DISTINCT value FROM attr_postings INDEXED BY attr_postings_search WHERE key_id = @key ORDER BY value LIMIT @limit`,
   services: 'SELECT name FROM service_names ORDER BY name LIMIT @limit',
@@ -41,14 +41,14 @@ export class TagReader {
     }
     if (tag.key === 'service.name' && tag.scope !== 'span') return { values: this.st.services.pluck().all({ limit }) as string[], indexed: true };
     const scopes = tag.scope === 'span' ? [0] : tag.scope === 'resource' ? [1] : [0, 1];
-    const ids = this.st.keyIds.pluck().all({ key: tag.key, scopes: JSON.stringify(scopes) }) as number[];
+    const ids = scopes.map((scope) => this.st.keyId.pluck().get({ scope, key: tag.key }) as number | undefined).filter((id) => id !== undefined);
     const out = new Set<string>();
     for (const key of ids) for (const v of this.st.values.pluck().all({ key, limit }) as string[]) out.add(v);
     return { values: [...out].sort().slice(0, limit), indexed: INDEXED_KEY_SET.has(tag.key) };
   }
 
   explain(db: Db): Record<keyof typeof TAG_SQL, string[]> {
-    const params = { key: 1, scopes: '[0]', limit: 10 };
+    const params = { key: 1, scope: 0, limit: 10 };
     const out = {} as Record<keyof typeof TAG_SQL, string[]>;
     for (const [name, sql] of Object.entries(TAG_SQL) as Array<[keyof typeof TAG_SQL, string]>) {
       const bind = Object.fromEntries(Object.entries(params).filter(([k]) => sql.includes(`@${k}`)));

@@ -8,7 +8,7 @@ import { decodeRefs } from './postings.js';
 import { SEARCH_SQL } from './search.js';
 import { decodeAttrs, decodeOps } from './trace-row.js';
 import { attributeOf, queriedAttributes, spanMatches, type TraceFacts } from './traceql-match.js';
-import { driverOf, needOf, rowAllows, sqlOf, type Driver, type Need, type PlanDictionaries } from './traceql-plan.js';
+import { combine, driverOf, needOf, rowAllows, sqlOf, type Driver, type Need, type PlanDictionaries } from './traceql-plan.js';
 
 /**
  * TraceQL search (Tempo's /api/search?q=): the spanset's necessary conditions (store/traceql-plan.ts) compiled to
@@ -70,7 +70,7 @@ export class SpansetSearcher {
     const need = needOf(q.expr, this.planDictionaries());
     const driver = driverOf(need);
     const preds: Array<{ sql: string; params: unknown[] }> = [];
-    const rest = sqlOf(need);
+    const rest = sqlOf(driver.k === 'service' ? withoutService(need, driver.id) : need);
     if (rest) preds.push(rest);
     if (q.minDurationNs !== undefined) preds.push({ sql: 't.duration_ns >= ?', params: [q.minDurationNs] });
     if (q.maxDurationNs !== undefined) preds.push({ sql: 't.duration_ns <= ?', params: [q.maxDurationNs] });
@@ -238,6 +238,13 @@ export class SpansetSearcher {
       findKey: (scope, key) => this.dicts.findKey(scope, key),
     };
   }
+}
+
+/** The need less the one service that drives the scan (its rows are that service's already). */
+function withoutService(need: Need, id: number): Need {
+  const isDriver = (p: Need) => p.k === 'services' && p.ids.length === 1 && p.ids[0] === id;
+  if (isDriver(need)) return { k: 'all' };
+  return need.k === 'and' ? combine('and', need.parts.filter((p) => !isDriver(p))) : need;
 }
 
 function matchedSpan(s: Span, keys: ReturnType<typeof queriedAttributes>): MatchedSpan {
