@@ -64,8 +64,10 @@ export async function tempoRoutes(app: FastifyInstance, opts: { query: QueryServ
 
   const tagsQuery = { querystring: { type: 'object', properties: { scope: str, q: str, start: str, end: str, limit: str } } } as const;
   app.get<{ Querystring: { scope?: string; limit?: string } }>('/api/search/tags', { schema: tagsQuery }, async (req) => {
+    // v1 lists attribute names; the intrinsics only when asked for by scope.
     const scopes = tagScopes(query, req.query.scope, positiveInt(req.query.limit, 'limit', TAG_VALUE_LIMIT, TAG_VALUE_LIMIT));
-    return { tagNames: [...new Set(scopes.flatMap((s) => s.tags))].sort() };
+    const names = scopes.filter((s) => s.name !== 'intrinsic' || req.query.scope === 'intrinsic').flatMap((s) => s.tags);
+    return { tagNames: [...new Set(names)].sort() };
   });
   app.get<{ Querystring: { scope?: string; limit?: string } }>('/api/v2/search/tags', { schema: tagsQuery }, async (req) => ({
     scopes: tagScopes(query, req.query.scope, positiveInt(req.query.limit, 'limit', TAG_VALUE_LIMIT, TAG_VALUE_LIMIT)),
