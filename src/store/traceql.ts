@@ -177,10 +177,15 @@ export class SpansetSearcher {
         for (const h of heads) if (!h.r.done && (!best || h.r.value[0] > (best.r.value as [bigint])[0])) best = h;
         if (!best) return;
         const [maxStart, refs] = best.r.value as [bigint, Uint8Array];
+        // A posting lists a commit's traces in ref order; their rows are read anyway, so take them newest first:
+        // then once a page is full the rest of the posting is skipped without reading their spans.
+        const rows: Row[] = [];
         for (const ref of decodeRefs(refs)) {
           const row = rowSt.get({ ...rowParams, ref }) as Row | undefined;
-          if (row) yield { row, bound: maxStart };
+          if (row) rows.push(row);
         }
+        rows.sort((a, b) => (a.start_ns === b.start_ns ? 0 : a.start_ns > b.start_ns ? -1 : 1));
+        for (const row of rows) yield { row, bound: maxStart };
         best.r = best.s.next();
       }
     } finally {
