@@ -121,14 +121,20 @@ function textOf(v: AttrValue): string | undefined {
   return undefined;
 }
 
-/** Every attribute the expression names, for the matched spans' `attributes` (Tempo returns those). */
-export function queriedAttributes(expr: SpansetExpr, out: AttributeField[] = []): AttributeField[] {
+/** Span-level intrinsics Tempo lists among a matched span's attributes when the query names them. */
+export type ListedIntrinsic = 'status' | 'kind' | 'statusMessage';
+
+/** Every attribute (and listed intrinsic) the expression names, for the matched spans' `attributes`, as Tempo returns them. */
+export function queriedAttributes(expr: SpansetExpr, out: Array<AttributeField | { type: 'intrinsic'; name: ListedIntrinsic }> = []) {
   if (expr.type === 'and' || expr.type === 'or') {
     queriedAttributes(expr.left, out);
     queriedAttributes(expr.right, out);
-  } else if (expr.type === 'comparison' && expr.field.type === 'attribute') {
+  } else if (expr.type === 'comparison') {
     const f = expr.field;
-    if (!out.some((x) => x.key === f.key && x.scope === f.scope)) out.push(f);
+    if (f.type === 'attribute' && !out.some((x) => x.type === 'attribute' && x.key === f.key && x.scope === f.scope)) out.push(f);
+    if (f.type === 'intrinsic' && (f.name === 'status' || f.name === 'kind' || f.name === 'statusMessage') && !out.some((x) => x.type === 'intrinsic' && x.name === f.name)) {
+      out.push({ type: 'intrinsic', name: f.name });
+    }
   }
   return out;
 }

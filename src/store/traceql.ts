@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TraceSummary } from '../model/query.js';
-import type { Span } from '../model/span.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type Span } from '../model/span.js';
 import type { MatchedSpan, SpansetMatch, SpansetSearch, SpansetSearchResult } from '../model/traceql.js';
 import type { Dictionaries } from './dictionaries.js';
 import type { Db } from './open.js';
@@ -255,6 +255,11 @@ function withoutService(need: Need, id: number): Need {
 function matchedSpan(s: Span, keys: ReturnType<typeof queriedAttributes>): MatchedSpan {
   const attributes: MatchedSpan['attributes'] = [];
   for (const f of keys) {
+    if (f.type === 'intrinsic') {
+      const v = f.name === 'status' ? STATUS_CODE_NAMES[s.statusCode] : f.name === 'kind' ? SPAN_KIND_NAMES[s.kind] : s.statusMessage;
+      if (v !== undefined) attributes.push({ key: f.name, value: v });
+      continue;
+    }
     const v = attributeOf(s, f);
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') attributes.push({ key: f.key, value: v });
   }

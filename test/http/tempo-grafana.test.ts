@@ -80,7 +80,11 @@ describe("Grafana's Tempo data source", () => {
     expect(typeof t.startTimeUnixNano).toBe('string');
     expect(typeof t.durationMs).toBe('number');
     expect(t).toMatchObject({ rootServiceName: 'checkout', rootTraceName: 'GET /checkout' });
-    expect(t.spanSets[0]).toMatchObject({ matched: 1, spans: [{ name: 'POST', attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }, { key: 'server.port', value: { intValue: '8080' } }] }] });
+    expect(t.spanSets[0]).toMatchObject({ matched: 1, spans: [{ name: 'POST', attributes: [
+      { key: 'service.name', value: { stringValue: 'checkout' } },
+      { key: 'server.port', value: { intValue: '8080' } },
+      { key: 'status', value: { stringValue: 'error' } },
+    ] }] }); // prettier-ignore
 
     const v2 = await tempo(`/api/v2/traces/${t.traceID}?start=${nowS - 3600}&end=${nowS + 60}`, { headers: { accept: 'application/protobuf' } });
     expect(v2.status).toBe(200);

@@ -155,6 +155,16 @@ describe('search parameters', () => {
 });
 
 describe('the response shape (reference §6)', () => {
+  it('the intrinsics status, kind and statusMessage are listed among a matched span\'s attributes when queried, as Tempo does', async () => {
+    const res = await search({ q: '{status=error && kind=server && statusMessage=~"bo.*" && resource.service.name="api"}', limit: '1' });
+    expect(res.body.traces[0].spanSets[0].spans[0].attributes).toEqual([
+      { key: 'status', value: { stringValue: 'error' } },
+      { key: 'kind', value: { stringValue: 'server' } },
+      { key: 'statusMessage', value: { stringValue: 'boom' } },
+      { key: 'service.name', value: { stringValue: 'api' } },
+    ]);
+  });
+
   it('a trace with its matched spans, the queried attributes, root names, service stats and metrics', async () => {
     const res = await search({ q: '{span.http.response.status_code>=500 && resource.deployment.environment.name="dev"}', limit: '1' });
     expect(res.body).toEqual({

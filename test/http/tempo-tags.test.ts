@@ -20,7 +20,7 @@ afterAll(async () => server.close());
 
 const get = async (url: string) => {
   const res = await server.ui.inject({ method: 'GET', url: `/tempo${url}` });
-  return { status: res.statusCode, body: res.headers['content-type']?.startsWith('application/json') ? res.json() : res.body };
+  return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body };
 };
 
 describe('tag names', () => {
