@@ -72,7 +72,8 @@ export function goDuration(text: string, param: string): Nanos {
 /**
  * Tempo's older tag search as a spanset: every `k=v` on one span, `name` the span name, `service.name` the
  * resource's, `status.code=error` or `error=true` a failed status, anything else an attribute of the span or its
- * resource compared by text (Tempo matched these exactly too).
+ * resource compared by text. Exactly: Tempo's legacy tag search matched a case-insensitive substring, which no index
+ * here answers; Grafana's current editors send TraceQL instead.
  */
 export function tagsExpr(text: string): SpansetExpr {
   const terms: Comparison[] = [];
