@@ -6,9 +6,11 @@ import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
 import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { statsRoutes } from './api/stats-routes.js';
+import { tempoRoutes } from './api/tempo/routes.js';
 import type { Config } from './config.js';
 import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
+import { packageVersion } from './paths.js';
 import type { SpanSink } from './model/ports.js';
 import type { QueryService } from './query/index.js';
 import { webRoutes } from './web/routes.js';
@@ -47,6 +49,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   // Trace files in: the same importer (ingest/import/) behind POST /api/import and the upload form.
   const importer = createImporter(deps.sink);
   await app.register(importRoutes, { prefix: '/api', importer });
+  await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
   await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;

@@ -1,6 +1,7 @@
 import type { DecodedRequest, WriteBatch } from './encoded.js';
 import type { OperationSummary, ServiceSummary, TraceQuery, TraceSearchResult } from './query.js';
 import type { Span, TraceId } from './span.js';
+import type { IndexedTagValues, IndexedTags, SpansetSearch, SpansetSearchResult } from './traceql.js';
 import type { TypedTrace } from './typed.js';
 
 /** One pipeline stage: resolves once the request's spans are durably handled (stored, or dropped by decision). */
@@ -27,4 +28,10 @@ export interface TraceReader {
   findTraces(q: TraceQuery): TraceSearchResult;
   services(): ServiceSummary[];
   operations(service: string): OperationSummary[];
+  /** TraceQL: traces with a span matching the spanset, newest first, with the matched spans (store/traceql.ts). */
+  searchSpansets(q: SpansetSearch): SpansetSearchResult;
+  /** The attribute keys the store indexes, by scope (Tempo's tag names). */
+  indexedTags(): IndexedTags;
+  /** A tag's values as indexed: services, span names, attribute index values; none for a key outside the index. */
+  indexedTagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues;
 }

@@ -3,6 +3,7 @@ import type { AnalysisReader } from '../model/analysis-ports.js';
 import type { TraceReader } from '../model/ports.js';
 import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
 import type { Span, TraceId } from '../model/span.js';
+import type { IndexedTagValues, IndexedTags, SpansetSearch, SpansetSearchResult } from '../model/traceql.js';
 import type { TypedTrace } from '../model/typed.js';
 import type { StatsReader } from '../model/stats-ports.js';
 import { dependencyGraph, type DependencyGraph } from './dependencies.js';
@@ -33,6 +34,11 @@ export interface QueryService {
   dependencies(window: TimeWindow): DependencyGraph;
   /** Statistics per service and operation for the window (all time: the maintained sketches). */
   stats(window: TimeWindow): ServiceStatsAnswer;
+  /** TraceQL (query/traceql/ parses it): traces with a matching span, newest first, with the matched spans. */
+  spansetSearch(q: SpansetSearch): SpansetSearchResult;
+  /** Tag names the store indexes, and one tag's values (Tempo's tag endpoints). */
+  tags(): IndexedTags;
+  tagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues;
 }
 
 /** The reader ports the query service reads through, and the clock of the grace period. */
@@ -56,5 +62,8 @@ export function createQueryService(ports: QueryPorts): QueryService {
     operations: (service) => traces.operations(service),
     dependencies: (window) => dependencyGraph(analysis, window),
     stats: (window) => serviceStats(stats, window),
+    spansetSearch: (q) => traces.searchSpansets(q),
+    tags: () => traces.indexedTags(),
+    tagValues: (tag, limit) => traces.indexedTagValues(tag, limit),
   };
 }

@@ -3,12 +3,15 @@ import { readChunk, readChunkTyped } from '../codec/index.js';
 import type { TraceReader } from '../model/ports.js';
 import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
 import type { Span, TraceId } from '../model/span.js';
+import type { IndexedTagValues, IndexedTags, SpansetSearch, SpansetSearchResult } from '../model/traceql.js';
 import type { TypedResource, TypedScope, TypedSpan, TypedTrace } from '../model/typed.js';
 import { DimensionCache } from './dimension-cache.js';
 import { Dictionaries } from './dictionaries.js';
 import type { Db } from './open.js';
 import { TraceSearch, type SearchResult } from './search.js';
 import { SqliteStatsReader } from './stats-reader.js';
+import { SpansetSearcher } from './traceql.js';
+import { TagReader } from './traceql-tags.js';
 
 /** Whole-trace reads: the trace's ref by its ID (one probe of the unique index), then its chunks by ref. */
 export const GET_TRACE_SQL = `SELECT c.data FROM trace_rows AS t INDEXED BY sqlite_autoindex_trace_rows_1
@@ -23,6 +26,8 @@ export class SqliteTraceReader implements TraceReader {
   private readonly dims: DimensionCache;
   readonly dicts: Dictionaries;
   private readonly search: TraceSearch;
+  private readonly spansets: SpansetSearcher;
+  private readonly tags: TagReader;
 
   constructor(private readonly db: Db) {
     this.getTraceStmt = db.prepare(GET_TRACE_SQL).pluck();
@@ -31,6 +36,8 @@ export class SqliteTraceReader implements TraceReader {
     this.dims = new DimensionCache(db);
     this.dicts = new Dictionaries(db);
     this.search = new TraceSearch(db, this.dicts, (ref, traceId) => this.spans(this.chunksStmt.all(ref) as Uint8Array[], traceId));
+    this.spansets = new SpansetSearcher(db, this.dicts, (ref, traceId) => this.spans(this.chunksStmt.all(ref) as Uint8Array[], traceId));
+    this.tags = new TagReader(db);
   }
 
   getTrace(id: TraceId): Span[] {
@@ -67,6 +74,34 @@ export class SqliteTraceReader implements TraceReader {
   /** EXPLAIN QUERY PLAN of every statement a search runs; for plan tests and debugging. */
   explain(): Record<string, string[]> {
     return this.search.explain(this.db);
+  }
+
+  searchSpansets(q: SpansetSearch): SpansetSearchResult {
+    return this.spansets.find(q);
+  }
+
+  /** EXPLAIN QUERY PLAN of the statements a TraceQL search compiles to; for plan tests. */
+  explainSpansets(q: SpansetSearch): { driver: string[]; row?: string[] } {
+    this.dicts.refresh();
+    return this.spansets.explain(q);
+  }
+
+  /** The compiled form of a TraceQL search (its necessary conditions, driver and SQL); for plan tests. */
+  compileSpansets(q: SpansetSearch): ReturnType<SpansetSearcher['compile']> {
+    this.dicts.refresh();
+    return this.spansets.compile(q);
+  }
+
+  explainTags(): Record<string, string[]> {
+    return this.tags.explain(this.db);
+  }
+
+  indexedTags(): IndexedTags {
+    return this.tags.tags();
+  }
+
+  indexedTagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues {
+    return this.tags.values(tag, limit);
   }
 
   services(): ServiceSummary[] {

@@ -131,6 +131,11 @@ const INTENDED: Array<[RegExp, RegExp, string]> = [
   [/(^|\.)stats\.st\.(minute|hour)(Counts|Traces)$/, /^USE TEMP B-TREE FOR GROUP BY$/, "a window's counts summed per service (and role)"],
   [/analysis\.deps$/, /^USE TEMP B-TREE FOR GROUP BY$/, 'a window of the graph summed per edge'],
   [/^retention\.st\.pages$/, /^SCAN pragma_(page_count|page_size|freelist_count) VIRTUAL TABLE/, 'the database size, from the pragmas'],
+  [
+    /^reader\.(spansets\.all(Services|Ops)|tags\.st\.(keys|services|spanNames))$/,
+    /^(SCAN (service_names|operation_names|attribute_keys|o|s)( USING COVERING INDEX sqlite_autoindex_service_names_1)?|USE TEMP B-TREE FOR (ORDER BY|DISTINCT))$/,
+    'TraceQL regexes over names and the Tempo tag lists read the small dictionaries whole',
+  ],
   [/^retention\.st\.oldest/, /^SCAN trace_rows( USING (COVERING )?INDEX trace_rows_start)?$/, 'the oldest traces, read from the low end of an index and stopped by LIMIT'],
 ];
 

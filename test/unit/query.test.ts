@@ -29,6 +29,9 @@ function setup() {
     findTraces: (q: TraceQuery) => (calls.findTraces.push(q), summaries.slice(0, q.limit)),
     services: () => [],
     operations: () => [],
+    searchSpansets: () => ({ traces: [], inspectedTraces: 0 }),
+    indexedTags: () => ({ resource: [], span: [] }),
+    indexedTagValues: () => ({ values: [], indexed: false }),
   };
   // The graph as the writer maintains it: the leaf call of legacy already decided, an uninstrumented callee.
   const graph: DependencyGraphRows = {
