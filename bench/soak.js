@@ -57,7 +57,7 @@ export async function soak() {
       seconds: load.seconds, limitBytes: LIMIT_BYTES, acknowledged: load.acknowledged, spansPerSec: load.acknowledged / load.seconds,
       p99Ms: quantile(load.latencies, 0.99), refusals: load.refusals, failed: load.failed, perMinute,
       maxDbBytes: max('db'), maxWalBytes: max('wal'), maxTotalBytes: Math.max(...samples.map((x) => x.db + x.wal)),
-      finalDbBytes: size(db), storedSpans, storedTraces, peakRss, exitCode,
+      finalDbBytes: size(db), storedSpans, storedTraces, peakRss, exitCode, failedMessages: Object.keys(load.failed),
     }; // prettier-ignore
     const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
     const f = (x) => Math.round(x).toLocaleString('en');
@@ -66,6 +66,9 @@ export async function soak() {
     console.log(`  per minute, spans/s: ${perMinute.map((m) => f(m.spansPerSec)).join(' ')}`);
     console.log(`  per minute, p99 ms:  ${perMinute.map((m) => f(m.p99Ms)).join(' ')}`);
     console.log(`  database file: max ${mb(result.maxDbBytes)} (limit ${mb(LIMIT_BYTES)}: ${result.maxDbBytes <= LIMIT_BYTES ? 'under' : `over by ${mb(result.maxDbBytes - LIMIT_BYTES)}`}), WAL max ${mb(result.maxWalBytes)}, file + WAL max ${mb(result.maxTotalBytes)}`);
+    // What the server said (a writer thread that failed and was replaced, say): the last lines of its stderr.
+    const said = server.output().split('\n').filter((l) => l.startsWith('tracelite:')).slice(-5);
+    if (said.length > 0) console.log(`  the server said:\n${said.map((l) => `    ${l}`).join('\n')}`);
     console.log(`  at the end: ${f(storedSpans)} spans in ${f(storedTraces)} traces stored, file ${mb(result.finalDbBytes)}; server peak RSS ${f(peakRss / 1024 / 1024)} MB; exit ${exitCode}`);
     return result;
   } finally {
