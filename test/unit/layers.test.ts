@@ -168,11 +168,11 @@ describe('layers (ARCHITECTURE.md, "May import")', () => {
         edge('src/web/plugin.ts', 'src/web/render.ts', 'web', 'web'),
         edge('src/api/routes.ts', 'src/query/index.ts', 'api', 'query'),
         edge('src/main.ts', 'src/store/open.ts', 'main.ts', 'store'),
-        edge('src/sampling/x.ts', 'src/model/span.ts', 'sampling', 'model'),
+        edge('src/forecast/x.ts', 'src/model/span.ts', 'forecast', 'model'),
       ]),
     ).toEqual([
       'src/web/plugin.ts imports src/api/errors.ts: web → api, but web may import only model, query, format, analysis, paths.ts',
-      "src/sampling/x.ts: layer sampling has no row in ARCHITECTURE.md's table",
+      "src/forecast/x.ts: layer forecast has no row in ARCHITECTURE.md's table",
     ]);
   });
 
