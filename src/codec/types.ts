@@ -7,7 +7,6 @@ import type { Attributes, Nanos, SpanId, TraceId } from '../model/span.js';
 
 // The stored form's base types are named by the ports too, so they live in model/encoded.ts.
 export type { DecodedRequest, EncodedChunk, EncodedDimension, SpanMeta, WriteBatch } from '../model/encoded.js';
-import type { EncodedChunk, EncodedDimension } from '../model/encoded.js';
 
 // ---- read back: the read model (model/span.ts) ----
 

@@ -1,11 +1,7 @@
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   httpStatusOf,
-  InvalidInputError,
   OverloadedError,
-  PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../model/errors.js';
 import type { SpanSink } from '../model/ports.js';
@@ -13,12 +9,11 @@ import type { DecodedRequest } from '../model/encoded.js';
 import { decodeJsonRequest } from './otlp-json.js';
 import { decodeProtobufRequest } from './otlp-proto.js';
 import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-response.js';
+import { corsHeaders, decompress } from './http-body.js';
 
 /** The spec's recommended limit, applied to the body after decompression (reference §1.1). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
 
 type Encoding = 'protobuf' | 'json';
 
@@ -103,22 +98,6 @@ function encodingOf(req: FastifyRequest): Encoding | undefined {
   return undefined;
 }
 
-async function decompress(req: FastifyRequest, limit: number): Promise<Buffer> {
-  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const coding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (coding === 'identity' || coding === '') return body;
-  const inflater = coding === 'gzip' || coding === 'x-gzip' ? gunzip : coding === 'deflate' ? inflate : undefined;
-  if (!inflater) throw new UnsupportedMediaTypeError(`unsupported Content-Encoding "${coding}": send gzip or none`);
-  try {
-    // maxOutputLength stops a gzip bomb after `limit` bytes instead of inflating it whole.
-    return await inflater(body, { maxOutputLength: limit });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new PayloadTooLargeError(`body is larger than ${limit} bytes after decompression`);
-    }
-    throw new InvalidInputError(`body is not valid ${coding}: ${(err as Error).message}`);
-  }
-}
 
 /** Every 4xx/5xx carries a google.rpc.Status in the request's encoding (reference §1.2). */
 function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, message: string): void {
@@ -129,9 +108,3 @@ function sendStatus(reply: FastifyReply, encoding: Encoding, status: number, mes
   else reply.type('application/json').send(statusJson(grpcCode, message));
 }
 
-function corsHeaders(req: FastifyRequest, reply: FastifyReply, origins: readonly string[]): void {
-  const origin = req.headers.origin;
-  if (!origin || origins.length === 0) return;
-  if (origins.includes('*')) reply.header('access-control-allow-origin', '*');
-  else if (origins.includes(origin)) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-}

@@ -51,7 +51,7 @@ export interface QueryPorts {
 }
 
 export function createQueryService(ports: QueryPorts): QueryService {
-  const { traces, analysis, stats, now } = ports;
+  const { traces, analysis, stats } = ports;
   return {
     trace: (id) => getTrace(traces, id),
     typedTrace: (id) => traces.getTraceTyped(id),

@@ -1,5 +1,5 @@
 import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
-import { StatusCode, type SpanId } from '../../model/span.js';
+import type { SpanId } from '../../model/span.js';
 import { formatMs, hueStyle, isoUtc, plural } from '../format.js';
 import { analysisPanel, type AnalysisPanel } from './analysis-panel.js';
 import { spanDetails, type SpanDetails } from './details.js';

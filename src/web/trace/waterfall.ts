@@ -1,5 +1,5 @@
 import type { SpanNode, TraceAnalysis, TraceTree } from '../../analysis/types.js';
-import { SPAN_KIND_NAMES, StatusCode, type Span, type SpanId } from '../../model/span.js';
+import { SPAN_KIND_NAMES, type Span, type SpanId } from '../../model/span.js';
 import { formatMs, hueStyle } from '../format.js';
 import { spanMatches } from './find.js';
 
