@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../model/errors.js';
 import type { QueryService } from '../query/index.js';
 import {
   parseHeadRate,
@@ -16,6 +17,7 @@ import { jsonErrorHandler } from './errors.js';
 import { nsToMs } from './views.js';
 
 const str = { type: 'string' } as const;
+const BODY_FIELDS = ['policy', 'head', 'start', 'end'];
 
 interface SimulateInput {
   policy?: unknown;
@@ -51,11 +53,15 @@ export async function samplingSimulateRoutes(app: FastifyInstance, opts: { query
         body: {
           type: 'object',
           properties: { policy: { type: ['string', 'object'] }, head: { type: ['string', 'number'] }, start: str, end: str },
-          additionalProperties: false,
         },
       },
     },
-    async (req) => run(req.body ?? {}),
+    async (req) => {
+      // Not `additionalProperties: false`: fastify's validator would strip a misspelt field silently, not refuse it.
+      const unknown = Object.keys(req.body ?? {}).filter((k) => !BODY_FIELDS.includes(k));
+      if (unknown.length > 0) throw new InvalidInputError(`unknown field "${unknown[0]}" (${BODY_FIELDS.join(', ')})`, unknown[0]);
+      return run(req.body ?? {});
+    },
   );
 }
 
