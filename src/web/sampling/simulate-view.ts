@@ -101,7 +101,7 @@ function ruleRow(r: RuleOutcome) {
     traces: r.traces.toLocaleString('en'),
     share: percent(r.share),
     spans: r.spans.toLocaleString('en'),
-    note: r.warmup ? `${r.warmup.toLocaleString('en')} while its root operation had fewer traces than the rule's minimum (all count as slow then)` : '',
+    note: r.warmup ? `${r.warmup.toLocaleString('en')} of them in warm-up: before the rule had seen enough of their root operation, every trace counts as slow` : '',
     examples: r.examples.slice(0, 3).map((id) => ({ id: id.slice(0, 8), href: `/trace/${id}` })),
   };
 }
