@@ -65,7 +65,7 @@ describe('/sampling/simulate', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<h2>Tail policy “errors-only”</h2>');
     expect(res.body).not.toContain('<h2>Head sampling</h2>');
-    expect(res.body).toMatch(/<th scope="row">errs<\/th>\s*<td>error<\/td>[\s\S]*?<td class="num">20<\/td>/);
+    expect(res.body).toMatch(/<th scope="row">errs<\/th>\s*<td class="sim-wide">error<\/td>[\s\S]*?<td class="num">20<\/td>/);
     expect(res.body).toContain('20 of 201 traces kept');
     expect(res.body).toContain('{&quot;name&quot;:&quot;errors-only&quot;');
   });
