@@ -16,7 +16,7 @@ export { SLOW_MIN_TRACES, SLOW_PERCENT } from '../sampling/simulate.js';
 export type { IncidentOutcome, RuleOutcome, Simulation, SlowThreshold, StrategyOutcome } from '../sampling/simulate.js';
 export type { Policy };
 
-/** At most this many traces replayed: the newest by start (about 0.3 s and 60 MB at this size without attribute rules). */
+/** At most this many traces replayed: the newest by start (a bound on memory and time; not yet measured at this size). */
 export const MAX_SIMULATED_TRACES = 200_000;
 
 export interface SimulateRequest {
