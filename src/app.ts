@@ -5,6 +5,7 @@ import { importRoutes } from './api/import-routes.js';
 import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
 import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
 import { apiRoutes } from './api/routes.js';
+import { samplingSimulateRoutes } from './api/sampling-simulate-routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import { tempoRoutes } from './api/tempo/routes.js';
 import type { Config } from './config.js';
@@ -43,6 +44,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
+  await app.register(samplingSimulateRoutes, { prefix: '/api', query, now });
   // Jaeger's query APIs: v1 for Grafana's Jaeger data source (URL http://host:16686/jaeger), v3 at both places.
   await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
   for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });

@@ -1,6 +1,7 @@
 import type { DecodedRequest, WriteBatch } from './encoded.js';
 import type { OperationSummary, ServiceSummary, TraceQuery, TraceSearchResult } from './query.js';
 import type { Span, TraceId } from './span.js';
+import type { TraceWalk, TraceWalkRequest } from './trace-walk.js';
 import type { IndexedTagValues, IndexedTags, SpansetSearch, SpansetSearchResult } from './traceql.js';
 import type { TypedTrace } from './typed.js';
 
@@ -34,4 +35,6 @@ export interface TraceReader {
   indexedTags(): IndexedTags;
   /** A tag's values as indexed: services, span names, attribute index values; none for a key outside the index. */
   indexedTagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues;
+  /** The summaries of a window's stored traces, newest `limit` by start, for the sampling simulator (store/trace-walk.ts). */
+  walkTraces(q: TraceWalkRequest): TraceWalk;
 }

@@ -8,6 +8,7 @@ import type { TypedTrace } from '../model/typed.js';
 import type { StatsReader } from '../model/stats-ports.js';
 import { dependencyGraph, type DependencyGraph } from './dependencies.js';
 import { searchTraces, type SearchPage } from './search.js';
+import { simulateSampling, type SimulateRequest, type SimulationAnswer } from './simulate.js';
 import { serviceStats, type ServiceStatsAnswer } from './stats.js';
 import { analysedTrace, chainOf, getTrace, type AnalysedTrace } from './trace.js';
 import type { TimeWindow } from './window.js';
@@ -39,6 +40,8 @@ export interface QueryService {
   /** Tag names the store indexes, and one tag's values (Tempo's tag endpoints). */
   tags(): IndexedTags;
   tagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues;
+  /** The window's stored traces replayed through a tail policy and head sampling (query/simulate.ts parses the input). */
+  simulateSampling(req: SimulateRequest): SimulationAnswer;
 }
 
 /** The reader ports the query service reads through, and the clock of the grace period. */
@@ -65,5 +68,6 @@ export function createQueryService(ports: QueryPorts): QueryService {
     spansetSearch: (q) => traces.searchSpansets(q),
     tags: () => traces.indexedTags(),
     tagValues: (tag, limit) => traces.indexedTagValues(tag, limit),
+    simulateSampling: (req) => simulateSampling(traces, req),
   };
 }

@@ -4,8 +4,8 @@ import { QuantileEstimates } from './quantile.js';
 
 /**
  * Deciding a complete trace by a policy: the first rule that matches decides, else the default. The same code
- * decides live traffic (the sampler, clock = now) and replays stored traffic (the simulator, clock = each
- * trace's start), so the simulator predicts what the sampler keeps.
+ * decides live traffic (the sampler, clock = now) and replays stored traffic (the simulator: in end order, clock = each
+ * trace's end, when the sampler would have decided it), so the simulator predicts what the sampler keeps.
  */
 
 /** What a policy reads of a span (ingest's SpanMeta and the stored spans both have these). */
@@ -79,7 +79,7 @@ export class PolicyEvaluator {
     for (const r of policy.rules) if (r.type === 'latency' && r.quantile !== undefined) this.quantiles.set(r, new QuantileEstimates(r.quantile));
   }
 
-  /** Decides `t`; `nowMs` is the clock of rate limits (the simulator passes the trace's start, so replays repeat). */
+  /** Decides `t`; `nowMs` is the clock of rate limits (the simulator passes the trace's end, when the sampler would decide it, so replays repeat). */
   decide(t: PolicyTrace, nowMs: number): Decision {
     let decision: Decision | undefined;
     for (const rule of this.policy.rules) {

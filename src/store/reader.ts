@@ -4,6 +4,7 @@ import type { TraceReader } from '../model/ports.js';
 import type { OperationSummary, ServiceSummary, TraceQuery } from '../model/query.js';
 import type { Span, TraceId } from '../model/span.js';
 import type { IndexedTagValues, IndexedTags, SpansetSearch, SpansetSearchResult } from '../model/traceql.js';
+import type { TraceWalk, TraceWalkRequest } from '../model/trace-walk.js';
 import type { TypedResource, TypedScope, TypedSpan, TypedTrace } from '../model/typed.js';
 import { DimensionCache } from './dimension-cache.js';
 import { Dictionaries } from './dictionaries.js';
@@ -12,6 +13,7 @@ import { TraceSearch, type SearchResult } from './search.js';
 import { SqliteStatsReader } from './stats-reader.js';
 import { SpansetSearcher } from './traceql.js';
 import { TagReader } from './traceql-tags.js';
+import { TraceWalker } from './trace-walk.js';
 
 /** Whole-trace reads: the trace's ref by its ID (one probe of the unique index), then its chunks by ref. */
 export const GET_TRACE_SQL = `SELECT c.data FROM trace_rows AS t INDEXED BY sqlite_autoindex_trace_rows_1
@@ -28,6 +30,7 @@ export class SqliteTraceReader implements TraceReader {
   private readonly search: TraceSearch;
   private readonly spansets: SpansetSearcher;
   private readonly tags: TagReader;
+  private readonly walker: TraceWalker;
 
   constructor(private readonly db: Db) {
     this.getTraceStmt = db.prepare(GET_TRACE_SQL).pluck();
@@ -38,6 +41,7 @@ export class SqliteTraceReader implements TraceReader {
     this.search = new TraceSearch(db, this.dicts, (ref, traceId) => this.spans(this.chunksStmt.all(ref) as Uint8Array[], traceId));
     this.spansets = new SpansetSearcher(db, this.dicts, (ref, traceId) => this.spans(this.chunksStmt.all(ref) as Uint8Array[], traceId));
     this.tags = new TagReader(db);
+    this.walker = new TraceWalker(db, this.dicts, this.dims);
   }
 
   getTrace(id: TraceId): Span[] {
@@ -102,6 +106,15 @@ export class SqliteTraceReader implements TraceReader {
 
   indexedTagValues(tag: { scope: 'resource' | 'span' | 'any' | 'intrinsic'; key: string }, limit: number): IndexedTagValues {
     return this.tags.values(tag, limit);
+  }
+
+  walkTraces(q: TraceWalkRequest): TraceWalk {
+    return this.walker.walk(q);
+  }
+
+  /** EXPLAIN QUERY PLAN of the simulator's walk; for plan tests. */
+  explainWalk(): Record<'rows' | 'chunks', string[]> {
+    return this.walker.explain();
   }
 
   services(): ServiceSummary[] {

@@ -142,7 +142,9 @@ describe('layers (ARCHITECTURE.md, "May import")', () => {
     };
     expect(table.get('model')).toEqual(new Set());
     expect(table.get('analysis')).toEqual(new Set(['model']));
-    expect(table.get('query')).toEqual(new Set(['model', 'analysis']));
+    // query/ runs the sampling simulator, whose policies and replay (sampling/) are pure like analysis/.
+    expect(table.get('query')).toEqual(new Set(['model', 'analysis', 'sampling']));
+    expect(table.get('sampling')).toEqual(new Set(['model']));
     expect(table.get('format')).toEqual(new Set(['model', 'codec']));
     expect(table.get('codec')).toEqual(new Set(['model']));
     for (const view of ['api', 'web', 'cli']) {

@@ -32,6 +32,7 @@ function setup() {
     searchSpansets: () => ({ traces: [], inspectedTraces: 0 }),
     indexedTags: () => ({ resource: [], span: [] }),
     indexedTagValues: () => ({ values: [], indexed: false }),
+    walkTraces: () => ({ traces: [], more: false, bytesPerSpan: 0 }),
   };
   // The graph as the writer maintains it: the leaf call of legacy already decided, an uninstrumented callee.
   const graph: DependencyGraphRows = {
