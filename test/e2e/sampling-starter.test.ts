@@ -26,14 +26,12 @@ interface Gen {
 }
 
 function traffic(): Gen[] {
-  let x = 0x9e3779b9; // xorshift32, seeded: the same traffic every run
+  let x = 0x9e3779b9; // mulberry32, seeded: the same traffic every run
   const rnd = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
   return Array.from({ length: N }, (_, i) => {
     const error = rnd() < 0.03;
@@ -109,6 +107,7 @@ describe('--sampling starter end to end', () => {
     const { status, body: s } = await getJson(server, '/api/sampling');
     expect(status).toBe(200);
     expect(s.enabled).toBe(true);
+    if (process.env.PRINT_SAMPLING) console.log(JSON.stringify(s));
     expect(s.policy.name).toBe('starter');
     const keptTraces = gen.filter((t) => server.reader.getTrace(t.id).length > 0).length;
     expect(s.traces).toEqual({ seen: N, kept: keptTraces, dropped: N - keptTraces, buffered: 0 });
