@@ -145,8 +145,13 @@ describe('the tail sampler', () => {
     expect(maxHeld).toBe(50);
     expect(s.decided.early).toBe(30); // 200 spans through a 50-span buffer: the 30 oldest traces decided early
     expect(s.buffer).toMatchObject({ spans: 50, traces: 10, maxSpans: 50 });
-    await r.close();
-    // Then closed: the remaining ten decided at shutdown; every failed trace stored whole.
+    await r.sampler.close();
+    await r.pipeline.close();
+    // Closed: the remaining ten decided at shutdown; every failed trace stored whole, no other.
+    expect(r.sampler.stats().decided).toMatchObject({ early: 30, shutdown: 10 });
+    const stored = Array.from({ length: 40 }, (_, k) => k + 1).filter((i) => r.reader.getTrace(tid(i)).length > 0);
+    expect(stored).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
+    for (const i of stored) expect(r.reader.getTrace(tid(i))).toHaveLength(5);
   });
 
   it('close with a full buffer decides everything and writes every kept trace before it resolves', async () => {
