@@ -63,7 +63,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'sampling', help: 'tail sampling: off, starter (errors, p99-slow, 1 % of the rest) or a policy.json file', default: 'off' },
   { name: 'decision-wait', help: 'decide a trace this long after its last span, once its root span ended (500ms, 5s)', default: '5s' },
   { name: 'sampling-max-age', help: 'decide a trace at this age even without its root span (30s, 2m)', default: '30s' },
-  { name: 'sampling-buffer', help: 'spans held for a decision; when full the oldest traces are decided early', default: '500000' },
+  { name: 'sampling-buffer', help: 'spans held for a decision; when full the oldest traces are decided early', default: '200000' },
 ];
 
 export function envName(flag: string): string {

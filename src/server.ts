@@ -77,7 +77,7 @@ export async function startTracelite(
         policy,
         decisionWaitMs: config.decisionWaitMs ?? 5_000,
         maxAgeMs: config.samplingMaxAgeMs ?? 30_000,
-        bufferSpans: config.samplingBuffer ?? 500_000,
+        bufferSpans: config.samplingBuffer ?? 200_000,
         // Kept spans waiting for the store: half its queue, so the pipeline never refuses the sampler's writes.
         maxWritingSpans: Math.max(1, Math.floor(config.queueSpans / 2)),
         onWriteError: (err) => {

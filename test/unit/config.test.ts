@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       sampling: 'off',
       decisionWaitMs: 5_000,
       samplingMaxAgeMs: 30_000,
-      samplingBuffer: 500_000,
+      samplingBuffer: 200_000,
     });
   });
 
