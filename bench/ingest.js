@@ -24,13 +24,33 @@ const CELLS = [
   { encoding: 'protobuf', senders: 8, transport: 'grpc' },
   { encoding: 'json', senders: 1 },
   { encoding: 'json', senders: 8 },
+  // Tail sampling in front of the store (--sampling starter, its default 5 s decision wait and buffer): what is
+  // dropped never reaches the writer, so ingest should run well above the unsampled cell's rate.
+  { encoding: 'protobuf', senders: 8, sampling: 'starter', workloads: ['realistic'] },
 ];
 
-async function cell(workload, requests, shapes, { encoding, senders, transport = 'http' }) {
+/**
+ * A sampled cell's count, from GET /api/sampling once every trace is decided and written: every acknowledged span
+ * seen by the sampler, every kept span written. (The API's per-trace count of the other cells would call the dropped
+ * ones missing.)
+ */
+async function samplingCount(uiUrl, acknowledged) {
+  const t0 = performance.now();
+  for (;;) {
+    const s = await (await fetch(`${uiUrl}/api/sampling`)).json();
+    if ((s.traces.buffered === 0 && s.buffer.writing === 0) || performance.now() - t0 > 120_000) {
+      return { acknowledged, stored: s.writes.spans, missing: acknowledged - s.spans.seen + (s.spans.kept - s.writes.spans),
+        ms: performance.now() - t0, sampling: s }; // prettier-ignore
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function cell(workload, requests, shapes, { encoding, senders, transport = 'http', sampling }) {
   const dir = tempDir('ingest');
   const db = path.join(dir, 'tracelite.db');
   try {
-    const server = await startServer(db);
+    const server = await startServer(db, sampling ? { TRACELITE_SAMPLING: sampling } : {});
     const expected = new Map();
     const nextSend = cycling(requests, shapes, encoding);
     const cpuSince = cpuMeter(server.pid);
@@ -39,18 +59,19 @@ async function cell(workload, requests, shapes, { encoding, senders, transport =
     const load = await sendLoad({ url: `${server.otlpUrl}/v1/traces`, encoding, senders, ms: RUN_MS, nextSend, expected, transport: grpc });
     const cpu = cpuSince();
     const peakRss = peakRssBytes(server.pid);
-    const count = await countStored(server.uiUrl, expected);
+    const acknowledgedSpans = [...expected.values()].reduce((a, b) => a + b, 0);
+    const count = sampling ? await samplingCount(server.uiUrl, acknowledgedSpans) : await countStored(server.uiUrl, expected);
     const exitCode = await stopServer(server);
     const bytes = dbBytes(db);
     const { pageSize } = schemaOf(db);
     const result = {
-      workload, encoding, transport, senders, seconds: load.seconds, requests: load.requests, acknowledged: load.acknowledged,
+      workload, encoding, transport, senders, sampling, seconds: load.seconds, requests: load.requests, acknowledged: load.acknowledged,
       spansPerSec: load.acknowledged / load.seconds, p50Ms: quantile(load.latencies, 0.5), p99Ms: quantile(load.latencies, 0.99),
       refusals: load.refusals, failed: load.failed, rejected: load.rejected, count, peakRss, dbBytes: bytes,
       bytesPerSpan: count.stored ? bytes / count.stored : NaN, exitCode, pageSize, cpu,
     }; // prettier-ignore
     const f = (x) => Math.round(x).toLocaleString('en');
-    console.error(`  ${workload} ${transport === 'grpc' ? 'gRPC ' : ''}${encoding} ×${senders}: ${f(result.spansPerSec)} spans/s, p99 ${f(result.p99Ms)} ms, ` +
+    console.error(`  ${workload} ${transport === 'grpc' ? 'gRPC ' : ''}${encoding} ×${senders}${sampling ? ` --sampling ${sampling}` : ''}: ${f(result.spansPerSec)} spans/s, p99 ${f(result.p99Ms)} ms, ` +
       `${count.missing} missing of ${f(count.acknowledged)}, ${result.refusals} refused, ` +
       `counted in ${(count.ms / 1000).toFixed(1)} s`);
     return result;
@@ -64,7 +85,7 @@ export async function ingest(workload) {
   const requests = makeRequests(workload, DISTINCT_REQUESTS, WORKLOAD_SEED);
   const shapes = traceShapes(requests);
   const cells = [];
-  for (const c of CELLS) cells.push(await cell(workload, requests, shapes, c));
+  for (const c of CELLS) if (!c.workloads || c.workloads.includes(workload)) cells.push(await cell(workload, requests, shapes, c));
   const bytes = (enc) => requests.reduce((n, r) => n + r[enc].buf.length, 0) / requests.reduce((n, r) => n + r.spans, 0);
   return { workload, main: MAIN, runMs: RUN_MS, wireBytesPerSpan: { protobuf: bytes('protobuf'), json: bytes('json') },
     cells, pageSize: cells.at(-1).pageSize, partSeconds: (performance.now() - t0) / 1000 }; // prettier-ignore

@@ -50,8 +50,30 @@ const CELL_TARGETS = {
 const GRPC_VS_HTTP = 0.85;
 
 /** A cell of the ingest run; cells measured before the gRPC cell existed have no `transport` (they are HTTP). */
-function findCell(ingest, w, encoding, senders, transport = 'http') {
-  return ingest[w]?.cells.find((c) => c.encoding === encoding && c.senders === senders && (c.transport ?? 'http') === transport);
+function findCell(ingest, w, encoding, senders, transport = 'http', sampling = undefined) {
+  return ingest[w]?.cells.find((c) => c.encoding === encoding && c.senders === senders && (c.transport ?? 'http') === transport &&
+    c.sampling === sampling); // prettier-ignore
+}
+
+/** The --sampling starter cell beside the unsampled protobuf ×8 one: the rate, and what the sampler did. */
+function samplingRows(ingest) {
+  const cell = (w) => findCell(ingest, w, 'protobuf', 8, 'http', 'starter');
+  const loaded = perWorkload(cell);
+  if (!Object.values(loaded).some(Boolean)) return [];
+  const at = (f) => perWorkload((w) => (loaded[w] ? f(loaded[w], w) : undefined));
+  const vs = (c, w) => c.spansPerSec / findCell(ingest, w, 'protobuf', 8)?.spansPerSec;
+  const s = (c) => c.count.sampling;
+  return [
+    line('OTLP/HTTP protobuf, 8 senders, --sampling starter (5 s decision wait)'),
+    line('  spans/s acknowledged', at((c) => int(c.spansPerSec))),
+    line('  × the unsampled cell', at((c, w) => (Number.isFinite(vs(c, w)) ? vs(c, w).toFixed(2) : '–')), '> 1', at((c, w) => (Number.isFinite(vs(c, w)) ? vs(c, w) > 1 : undefined))),
+    line('  latency p50 / p99 ms', at((c) => `${ms(c.p50Ms)} / ${ms(c.p99Ms)}`)),
+    line('  traces kept % · decided early (buffer full)', at((c) => `${(100 * s(c).traces.kept / Math.max(1, s(c).traces.seen)).toFixed(1)} % · ${int(s(c).decided.early)}`)),
+    line('  spans acknowledged, not seen or kept, not written', at((c) => `${int(c.count.missing)} of ${int(c.count.acknowledged)}`), 'none',
+      at((c) => c.count.missing === 0 && c.exitCode === 0)),
+    line('  CPU cores: server · bench · other processes', at((c) => cores(c.cpu))),
+    line('  server peak RSS MB', at((c) => mb(c.peakRss))),
+  ];
 }
 
 function cellRows(ingest, raw, encoding, senders, transport = 'http') {
@@ -143,7 +165,7 @@ export function table(results) {
       'latency = first send → 200, back-off included'));
     for (const encoding of ['protobuf', 'json']) {
       for (const senders of [8, 1]) out.push(...cellRows(ingest, raw, encoding, senders));
-      if (encoding === 'protobuf') out.push(...cellRows(ingest, raw, encoding, 8, 'grpc'));
+      if (encoding === 'protobuf') out.push(...cellRows(ingest, raw, encoding, 8, 'grpc'), ...samplingRows(ingest));
     }
   }
   out.push(...readRows(results.reads));

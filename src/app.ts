@@ -8,11 +8,13 @@ import { apiRoutes } from './api/routes.js';
 import { samplingSimulateRoutes } from './api/sampling-simulate-routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import { tempoRoutes } from './api/tempo/routes.js';
+import { samplingRoutes } from './api/sampling-routes.js';
 import type { Config } from './config.js';
 import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import { packageVersion } from './paths.js';
 import type { SpanSink } from './model/ports.js';
+import type { SamplingStatus } from './model/sampling-ports.js';
 import type { QueryService } from './query/index.js';
 import { webRoutes } from './web/routes.js';
 import { zipkinHttpRoutes } from './ingest/zipkin-http.js';
@@ -21,6 +23,10 @@ export interface AppDeps {
   /** Every read the API and the pages make (server.ts builds it from the store's readers). */
   query: QueryService;
   sink: SpanSink;
+  /** Where imported trace files go (the store, past the sampler); `sink` when not given. */
+  importSink?: SpanSink;
+  /** The tail sampler's state (GET /api/sampling, /sampling); its stats() is undefined when sampling is off. */
+  sampling?: SamplingStatus;
   /** Clearing the store (DELETE /api/traces). */
   admin: StoreAdmin;
   config: Pick<Config, 'corsOrigins'>;
@@ -49,10 +55,12 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
   for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });
   // Trace files in: the same importer (ingest/import/) behind POST /api/import and the upload form.
-  const importer = createImporter(deps.sink);
+  const importer = createImporter(deps.importSink ?? deps.sink);
   await app.register(importRoutes, { prefix: '/api', importer });
+  const sampling: SamplingStatus = deps.sampling ?? { stats: () => undefined };
+  await app.register(samplingRoutes, { prefix: '/api', sampling });
   await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
-  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

@@ -20,6 +20,14 @@ export interface Config {
   maxSpans: number;
   /** The database file is kept under this many bytes; 0 = no limit. */
   maxDbBytes: number;
+  /** Tail sampling: 'off', 'starter', or the path of a policy file (read and checked at start, server.ts). */
+  sampling: string;
+  /** A trace whose root span ended is decided once no span arrived for this long (ms). */
+  decisionWaitMs: number;
+  /** Any trace is decided at this age (ms), root span or not. */
+  samplingMaxAgeMs: number;
+  /** Spans the sampler holds undecided at most; beyond it the oldest traces are decided early. */
+  samplingBuffer: number;
 }
 
 /** A bad flag or environment variable; main prints it and exits with status 2. */
@@ -52,6 +60,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'retention', help: 'delete traces older than this (30m, 12h, 7d; 0 = keep)', default: '7d' },
   { name: 'max-spans', help: 'keep at most this many spans, deleting the oldest traces (0 = no limit)', default: '0' },
   { name: 'max-db-size', help: 'keep the database file under this size (500MB, 1GB; 0 = no limit)', default: '1GB' },
+  { name: 'sampling', help: 'tail sampling: off, starter (errors, p99-slow, 1 % of the rest) or a policy.json file', default: 'off' },
+  { name: 'decision-wait', help: 'decide a trace this long after its last span, once its root span ended (500ms, 5s)', default: '5s' },
+  { name: 'sampling-max-age', help: 'decide a trace at this age even without its root span (30s, 2m)', default: '30s' },
+  { name: 'sampling-buffer', help: 'spans held for a decision; when full the oldest traces are decided early', default: '200000' },
 ];
 
 export function envName(flag: string): string {
@@ -111,7 +123,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     retentionMs: age(raw('retention')),
     maxSpans: count(raw('max-spans')),
     maxDbBytes: bytes(raw('max-db-size')),
+    sampling: nonEmpty(raw('sampling')),
+    decisionWaitMs: duration(raw('decision-wait')),
+    samplingMaxAgeMs: duration(raw('sampling-max-age')),
+    samplingBuffer: positiveInt(raw('sampling-buffer')),
   };
+  if (config.samplingMaxAgeMs < config.decisionWaitMs) {
+    throw new ConfigError(`--sampling-max-age: ${raw('sampling-max-age').value} is shorter than --decision-wait ${raw('decision-wait').value}`);
+  }
   return { kind: 'run', config: Object.freeze(config) };
 }
 
@@ -141,6 +160,16 @@ function age({ value, source }: { value: string; source: string }): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(value);
   if (!m || Number(m[1]) === 0) throw new ConfigError(`${source}: "${value}" is not an age like 30m, 12h or 7d (0 = keep everything)`);
   return Number(m[1]) * AGE_UNITS[m[2]];
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
+
+/** `250ms`, `5s`, `2m`: more than 0. */
+function duration({ value, source }: { value: string; source: string }): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2]]) : 0;
+  if (!m || ms < 1) throw new ConfigError(`${source}: "${value}" is not a duration like 500ms, 5s or 1m`);
+  return ms;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };

@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, usage, type Config } from './config.js';
 import { packageVersion } from './paths.js';
+import { PolicyError } from './sampling/policy.js';
 import { ListenError, startTracelite, type Tracelite } from './server.js';
 
 async function main(): Promise<void> {
@@ -31,6 +32,11 @@ async function run(config: Config): Promise<void> {
   try {
     tracelite = await startTracelite(config, { logLevel: 'warn' });
   } catch (err) {
+    // An unusable --sampling policy is a configuration error, like a bad flag: status 2.
+    if (err instanceof PolicyError) {
+      console.error(`tracelite: --sampling: ${err.message}\nRun tracelite --help for the flags.`);
+      process.exit(2);
+    }
     if (!(err instanceof ListenError)) throw err;
     console.error(`tracelite: ${err.message}`);
     process.exit(1);

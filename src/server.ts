@@ -5,6 +5,9 @@ import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
+import type { SpanSink } from './model/ports.js';
+import { samplingPolicy } from './ingest/policy-file.js';
+import { TailSampler } from './ingest/sampler.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createQueryService } from './query/index.js';
 import { SqliteAnalysisReader } from './store/analysis-reader.js';
@@ -40,18 +43,23 @@ export interface Tracelite {
   zipkinUrl: string;
   reader: SqliteTraceReader;
   pipeline: WritePipeline;
+  /** The tail sampler in front of the store; undefined when `--sampling off`. */
+  sampler: TailSampler | undefined;
   writer: StoreWriter;
   /** Stops accepting, waits for in-flight requests, commits what they queued, closes the database. */
   close(): Promise<void>;
 }
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
-  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort'>>;
+  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort'>> &
+  Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>>;
 
 export async function startTracelite(
   config: ServerConfig,
   opts: { listen?: boolean; logLevel?: 'silent' | 'warn'; now?: () => number; inlineWriter?: boolean; graceMs?: number } = {},
 ): Promise<Tracelite> {
+  // Before anything opens: an unusable policy file stops the start (PolicyError; main exits 2 with its message).
+  const policy = samplingPolicy(config.sampling ?? 'off');
   const writerConfig: WriterConfig = {
     db: config.db,
     limits: { maxAgeMs: config.retentionMs ?? 0, maxSpans: config.maxSpans ?? 0, maxDbBytes: config.maxDbBytes ?? 0 },
@@ -62,12 +70,32 @@ export async function startTracelite(
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
+  // ---- Tail sampling (--sampling): decoders → [sampler] → downstream → store. Off: decoders → store. ----
+  const downstream: SpanSink = pipeline;
+  const sampler = policy
+    ? new TailSampler(downstream, {
+        policy,
+        decisionWaitMs: config.decisionWaitMs ?? 5_000,
+        maxAgeMs: config.samplingMaxAgeMs ?? 30_000,
+        bufferSpans: config.samplingBuffer ?? 200_000,
+        // Kept spans waiting for the store: half its queue, so the pipeline never refuses the sampler's writes.
+        maxWritingSpans: Math.max(1, Math.floor(config.queueSpans / 2)),
+        onWriteError: (err) => {
+          if ((opts.logLevel ?? 'silent') !== 'silent') console.error(`tracelite: sampler: kept spans not stored: ${err.message}`);
+        },
+      })
+    : undefined;
+  const ingestSink: SpanSink = sampler ?? downstream;
+  // ---- end of tail sampling ----
   const urls = { ui: '', otlp: '', grpc: '', zipkin: '' };
   const now = opts.now ?? Date.now;
   const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
     query,
-    sink: pipeline,
+    sink: ingestSink,
+    // Imported files are stored whole, not sampled: the user asked for exactly these traces.
+    importSink: downstream,
+    sampling: { stats: () => sampler?.stats() },
     admin: { clear: () => writer.clear() },
     config,
     logLevel: opts.logLevel ?? 'silent',
@@ -89,6 +117,8 @@ export async function startTracelite(
     } finally {
       clearInterval(idle);
     }
+    // The sampler decides what it holds and hands the kept traces to the pipeline, which then commits them.
+    await sampler?.close();
     await pipeline.close();
     db.close();
   };
@@ -99,7 +129,7 @@ export async function startTracelite(
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
-    grpc = await listenGrpc(pipeline, otlp, config.host, grpcPort);
+    grpc = await listenGrpc(ingestSink, otlp, config.host, grpcPort);
     urls.grpc = urlOf(config.host, grpc.port);
     if (opts.listen !== false) {
       urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
@@ -110,7 +140,7 @@ export async function startTracelite(
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, writer, close };
+  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, sampler, writer, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {
@@ -128,7 +158,7 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
-async function listenGrpc(sink: WritePipeline, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
+async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
   try {
     return await OtlpGrpcReceiver.listen({ sink, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
   } catch (err) {

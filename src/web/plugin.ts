@@ -5,6 +5,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { TraceImporter } from '../model/import.js';
+import type { SamplingStatus } from '../model/sampling-ports.js';
 import { httpStatusOf } from '../model/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { QueryService } from '../query/index.js';
@@ -21,6 +22,8 @@ export interface WebDeps {
   importer?: TraceImporter;
   /** The one cross-site check of routes that change stored data (api/admin-routes.ts), handed in by app.ts. */
   refuseCrossSite?: (req: FastifyRequest) => void;
+  /** The tail sampler's counters (the Sampling page); stats() is undefined when sampling is off. */
+  sampling?: SamplingStatus;
 }
 
 /** No inline or third-party scripts; inline style attributes carry computed bar offsets and colours. */

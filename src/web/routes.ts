@@ -4,6 +4,7 @@ import { comparePage } from './compare/routes.js';
 import { importPage } from './import/routes.js';
 import { mapPage } from './map/routes.js';
 import { webFoundation, type WebDeps } from './plugin.js';
+import { samplingPage } from './sampling/routes.js';
 import { searchPage } from './search/routes.js';
 import { simulatePage } from './sampling/simulate-routes.js';
 import { servicesPage } from './services/routes.js';
@@ -13,7 +14,7 @@ import { tracePage } from './trace/routes.js';
 export type WebPage = (app: FastifyInstance, deps: WebDeps) => Promise<void>;
 
 /** Page modules, in menu order; each folder holds its routes and view models. */
-const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage, importPage, simulatePage];
+const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage, importPage, samplingPage, simulatePage];
 
 /** The HTML UI on the UI port. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {

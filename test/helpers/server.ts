@@ -12,11 +12,23 @@ export type TestServer = Tracelite;
 
 /** A whole tracelite on 127.0.0.1, random ports (or none, for inject), over a fresh temp database. */
 export async function startServer(
-  opts: { queueSpans?: number; listen?: boolean; now?: () => number; graceMs?: number; maxSpans?: number } = {},
+  opts: {
+    queueSpans?: number;
+    listen?: boolean;
+    now?: () => number;
+    graceMs?: number;
+    maxSpans?: number;
+    /** Tail sampling: 'off' (default), 'starter' or a policy file, with its timings (ms) and buffer (spans). */
+    sampling?: string;
+    decisionWaitMs?: number;
+    samplingMaxAgeMs?: number;
+    samplingBuffer?: number;
+  } = {},
 ): Promise<TestServer> {
   const { dir, db } = tempDbPath();
   const t = await startTracelite(
-    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans },
+    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans,
+      sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );
   return {

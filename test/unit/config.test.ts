@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       retentionMs: 7 * 86_400_000,
       maxSpans: 0,
       maxDbBytes: 1e9,
+      sampling: 'off',
+      decisionWaitMs: 5_000,
+      samplingMaxAgeMs: 30_000,
+      samplingBuffer: 200_000,
     });
   });
 
@@ -45,6 +49,10 @@ describe('loadConfig', () => {
         TRACELITE_RETENTION: '12h',
         TRACELITE_MAX_SPANS: '5000000',
         TRACELITE_MAX_DB_SIZE: '2GiB',
+        TRACELITE_SAMPLING: 'starter',
+        TRACELITE_DECISION_WAIT: '250ms',
+        TRACELITE_SAMPLING_MAX_AGE: '1m',
+        TRACELITE_SAMPLING_BUFFER: '1000',
       },
       [],
     );
@@ -60,7 +68,16 @@ describe('loadConfig', () => {
       retentionMs: 12 * 3_600_000,
       maxSpans: 5_000_000,
       maxDbBytes: 2 * 1024 ** 3,
+      sampling: 'starter',
+      decisionWaitMs: 250,
+      samplingMaxAgeMs: 60_000,
+      samplingBuffer: 1000,
     });
+  });
+
+  it('reads the sampling flags: a policy name or file, durations in ms, s or m', () => {
+    const c = run({}, ['--sampling', 'policies/mine.json', '--decision-wait', '1.5s', '--sampling-max-age', '2m']);
+    expect(c).toMatchObject({ sampling: 'policies/mine.json', decisionWaitMs: 1_500, samplingMaxAgeMs: 120_000 });
   });
 
   it('reads retention limits: ages, counts and sizes, 0 meaning none', () => {
@@ -88,6 +105,11 @@ describe('loadConfig', () => {
     [['--cors-origins', 'not an origin'], /--cors-origins/],
     [['--bogus'], /bogus/],
     [['--host', 'a b'], /--host/],
+    [['--decision-wait', '5'], /--decision-wait: "5" is not a duration like 500ms, 5s or 1m/],
+    [['--decision-wait', '0s'], /--decision-wait: "0s" is not a duration/],
+    [['--decision-wait', '40s'], /--sampling-max-age: 30s is shorter than --decision-wait 40s/],
+    [['--sampling-buffer', '0'], /--sampling-buffer: "0" is not a positive integer/],
+    [['--sampling', ''], /--sampling: must not be empty/],
   ])('rejects %j naming the flag', (argv, message) => {
     expect(() => loadConfig({}, argv)).toThrow(ConfigError);
     expect(() => loadConfig({}, argv)).toThrow(message);
@@ -100,7 +122,7 @@ describe('loadConfig', () => {
   it('answers --help and --version', () => {
     expect(loadConfig({}, ['--help']).kind).toBe('help');
     expect(loadConfig({}, ['--version']).kind).toBe('version');
-    for (const name of ['--host', '--ui-port', '--otlp-http-port', '--otlp-grpc-port', '--db', 'TRACELITE_UI_PORT', '16686', '4318', '4317']) {
+    for (const name of ['--host', '--ui-port', '--otlp-http-port', '--otlp-grpc-port', '--db', 'TRACELITE_UI_PORT', '16686', '4318', '4317', '--sampling', '--decision-wait', '--sampling-buffer']) {
       expect(usage()).toContain(name);
     }
   });
