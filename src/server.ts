@@ -3,8 +3,11 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
+import { Forwarder } from './forward/forwarder.js';
+import { ForwardingSink } from './forward/sink.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
+import type { SpanSink } from './model/ports.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { createQueryService } from './query/index.js';
 import { SqliteAnalysisReader } from './store/analysis-reader.js';
@@ -41,12 +44,14 @@ export interface Tracelite {
   reader: SqliteTraceReader;
   pipeline: WritePipeline;
   writer: StoreWriter;
+  /** `--forward`'s sender of kept spans upstream; undefined when not forwarding. */
+  forwarder?: Forwarder;
   /** Stops accepting, waits for in-flight requests, commits what they queued, closes the database. */
   close(): Promise<void>;
 }
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
-  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort'>>;
+  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort' | 'forward' | 'forwardQueueSpans'>>;
 
 export async function startTracelite(
   config: ServerConfig,
@@ -62,12 +67,21 @@ export async function startTracelite(
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
+  // ---- Forwarding (--forward): a tee in front of the store; what the store committed goes upstream. ----
+  // The chain is decoders → [sampler] → forward tee → store; a sampler wraps `storeSink`.
+  const forwarder = config.forward
+    ? new Forwarder({ url: config.forward.url, headers: config.forward.headers, maxQueueSpans: config.forwardQueueSpans ?? 100_000 })
+    : undefined;
+  const forwardTee = forwarder ? new ForwardingSink(pipeline, forwarder) : undefined;
+  const storeSink: SpanSink = forwardTee ?? pipeline;
+  // ---- end of forwarding ----
   const urls = { ui: '', otlp: '', grpc: '', zipkin: '' };
   const now = opts.now ?? Date.now;
   const query = createQueryService({ traces: reader, analysis: new SqliteAnalysisReader(db), stats: new SqliteStatsReader(db), now });
   const deps = {
     query,
-    sink: pipeline,
+    sink: storeSink,
+    forwarding: forwarder,
     admin: { clear: () => writer.clear() },
     config,
     logLevel: opts.logLevel ?? 'silent',
@@ -90,6 +104,9 @@ export async function startTracelite(
       clearInterval(idle);
     }
     await pipeline.close();
+    // Forwarding: what the store committed is enqueued, then sent for up to 5 s; the rest is counted as dropped.
+    await forwardTee?.settled();
+    await forwarder?.close();
     db.close();
   };
   try {
@@ -99,7 +116,7 @@ export async function startTracelite(
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
-    grpc = await listenGrpc(pipeline, otlp, config.host, grpcPort);
+    grpc = await listenGrpc(storeSink, otlp, config.host, grpcPort);
     urls.grpc = urlOf(config.host, grpc.port);
     if (opts.listen !== false) {
       urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
@@ -110,7 +127,7 @@ export async function startTracelite(
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, writer, close };
+  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, writer, forwarder, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {
@@ -128,7 +145,7 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
-async function listenGrpc(sink: WritePipeline, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
+async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
   try {
     return await OtlpGrpcReceiver.listen({ sink, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
   } catch (err) {
