@@ -102,10 +102,12 @@ export class Forwarder implements ForwardingStatus {
       this.once('queue full', `tracelite: forwarding queue full (${this.o.maxQueueSpans} spans): dropping new spans until ${this.endpointShown} takes them`);
       return this.drop(spans, 'queue full');
     }
-    if (this.queuedSpans === 0) this.firstQueuedAt = Date.now();
+    const first = this.queuedSpans === 0;
+    if (first) this.firstQueuedAt = Date.now();
     this.queue.push({ chunks: request.chunks, dimensions: request.dimensions, spans });
     this.queuedSpans += spans;
-    if (this.queuedSpans >= this.o.maxBatchSpans) this.wake?.();
+    // The loop sleeps without a timer while the queue is empty: the first request starts the batch delay.
+    if (first || this.queuedSpans >= this.o.maxBatchSpans) this.wake?.();
   }
 
   stats(): ForwardingStats {
@@ -212,6 +214,7 @@ export class Forwarder implements ForwardingStatus {
         }
         return;
       }
+      if (this.stop.signal.aborted) return this.drop(spans, 'shutdown');
       this.fail(a.message);
       if (a.kind === 'drop') {
         this.once(a.reason, `tracelite: forwarding: ${this.endpointShown} refused an export (${a.message}); dropping it, not retrying`);
