@@ -73,7 +73,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '',
     multiple: true,
   },
-  { name: 'forward-queue-spans', help: 'spans held for --forward while the upstream is down, then new ones are dropped', default: '100000' },
+  { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
 ];
 
 export function envName(flag: string): string {
@@ -134,7 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     maxSpans: count(raw('max-spans')),
     maxDbBytes: bytes(raw('max-db-size')),
     forward: forwardTarget(raw('forward'), forwardHeaders(values['forward-header'] as string[] | undefined, env)),
-    forwardQueueSpans: positiveInt(raw('forward-queue-spans')),
+    forwardQueueSpans: positiveInt(raw('forward-queue')),
   };
   return { kind: 'run', config: Object.freeze(config) };
 }

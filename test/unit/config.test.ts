@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       retentionMs: 7 * 86_400_000,
       maxSpans: 0,
       maxDbBytes: 1e9,
+      forward: null,
+      forwardQueueSpans: 100_000,
     });
   });
 
@@ -45,6 +47,9 @@ describe('loadConfig', () => {
         TRACELITE_RETENTION: '12h',
         TRACELITE_MAX_SPANS: '5000000',
         TRACELITE_MAX_DB_SIZE: '2GiB',
+        TRACELITE_FORWARD: 'https://otlp.example.com:4318',
+        TRACELITE_FORWARD_HEADER: 'x-api-key=a%2Cb,x-team = core',
+        TRACELITE_FORWARD_QUEUE: '5000',
       },
       [],
     );
@@ -60,6 +65,8 @@ describe('loadConfig', () => {
       retentionMs: 12 * 3_600_000,
       maxSpans: 5_000_000,
       maxDbBytes: 2 * 1024 ** 3,
+      forward: { url: 'https://otlp.example.com:4318/v1/traces', headers: [['x-api-key', 'a,b'], ['x-team', 'core']] },
+      forwardQueueSpans: 5000,
     });
   });
 
@@ -88,6 +95,14 @@ describe('loadConfig', () => {
     [['--cors-origins', 'not an origin'], /--cors-origins/],
     [['--bogus'], /bogus/],
     [['--host', 'a b'], /--host/],
+    [['--forward', 'collector:4318'], /--forward: "collector:4318" must be an http:\/\/ or https:\/\/ URL/],
+    [['--forward', 'not a url'], /--forward: "not a url" is not a URL like http:\/\/collector:4318/],
+    [['--forward', 'http://c:4318/?x=1'], /--forward: .*a query or fragment/],
+    [['--forward', 'http://c:4318', '--forward-header', 'novalue'], /--forward-header: "novalue" is not name=value/],
+    [['--forward', 'http://c:4318', '--forward-header', 'bad name=1'], /--forward-header: "bad name=1" is not name=value/],
+    [['--forward', 'http://c:4318', '--forward-header', 'Content-Type=text/plain'], /--forward-header: "content-type" is set by tracelite itself/],
+    [['--forward-header', 'a=b'], /--forward-header: needs --forward/],
+    [['--forward', 'http://c:4318', '--forward-queue', '0'], /--forward-queue/],
   ])('rejects %j naming the flag', (argv, message) => {
     expect(() => loadConfig({}, argv)).toThrow(ConfigError);
     expect(() => loadConfig({}, argv)).toThrow(message);
@@ -95,6 +110,23 @@ describe('loadConfig', () => {
 
   it('names the environment variable when the bad value came from there', () => {
     expect(() => loadConfig({ TRACELITE_UI_PORT: '-1' }, [])).toThrow(/TRACELITE_UI_PORT/);
+  });
+
+  it('reads --forward as an OTLP/HTTP base URL: /v1/traces on an empty path, a given path as it is, credentials as Basic auth', () => {
+    expect(run({}, ['--forward', 'http://collector:4318']).forward).toEqual({ url: 'http://collector:4318/v1/traces', headers: [] });
+    expect(run({}, ['--forward', 'http://collector:4318/']).forward?.url).toBe('http://collector:4318/v1/traces');
+    expect(run({}, ['--forward', 'https://otlp.vendor.io/otlp/v1/traces']).forward?.url).toBe('https://otlp.vendor.io/otlp/v1/traces');
+    expect(run({}, ['--forward', 'http://me:p%40ss@collector:4318']).forward).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: [['authorization', `Basic ${Buffer.from('me:p@ss').toString('base64')}`]],
+    });
+    // An explicit authorization header wins over the URL's credentials.
+    expect(run({}, ['--forward', 'http://me:x@c:4318', '--forward-header', 'Authorization=Bearer t']).forward?.headers).toEqual([['authorization', 'Bearer t']]);
+  });
+
+  it('takes --forward-header more than once, as given (values with = and commas), over the environment list', () => {
+    const c = run({ TRACELITE_FORWARD_HEADER: 'x-env=1' }, ['--forward', 'http://c:4318', '--forward-header', 'x-a=1=2,3', '--forward-header=X-B= b ']);
+    expect(c.forward?.headers).toEqual([['x-a', '1=2,3'], ['x-b', 'b']]);
   });
 
   it('answers --help and --version', () => {
