@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
+import { ThreadEncoder } from './forward/encoder-client.js';
 import { Forwarder } from './forward/forwarder.js';
 import { ForwardingSink } from './forward/sink.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
@@ -19,6 +20,8 @@ import type { WriterConfig } from './store/writer-core.js';
 
 /** The writer thread's entry: always the compiled file (vitest's TypeScript transform does not reach workers). */
 const WRITER_THREAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'store', 'writer-thread.js'));
+/** Forwarding's export encoder thread, likewise. */
+const ENCODE_THREAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'forward', 'encode-thread.js'));
 
 /** A listener that could not bind; the message names it and the address. */
 export class ListenError extends Error {
@@ -70,7 +73,12 @@ export async function startTracelite(
   // ---- Forwarding (--forward): a tee in front of the store; what the store committed goes upstream. ----
   // The chain is decoders → [sampler] → forward tee → store; a sampler wraps `storeSink`.
   const forwarder = config.forward
-    ? new Forwarder({ url: config.forward.url, headers: config.forward.headers, maxQueueSpans: config.forwardQueueSpans ?? 100_000 })
+    ? new Forwarder({
+        url: config.forward.url,
+        headers: config.forward.headers,
+        maxQueueSpans: config.forwardQueueSpans ?? 100_000,
+        encoder: new ThreadEncoder(ENCODE_THREAD, (m) => console.error(m)),
+      })
     : undefined;
   const forwardTee = forwarder ? new ForwardingSink(pipeline, forwarder) : undefined;
   const storeSink: SpanSink = forwardTee ?? pipeline;

@@ -1,11 +1,8 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import type { DecodedRequest } from '../model/encoded.js';
 import type { ForwardingStats, ForwardingStatus } from '../model/forwarding.js';
-import { encodeExport, partialSuccess, type QueuedRequest } from './encode.js';
+import { partialSuccess, type QueuedRequest } from './encode.js';
+import { InlineEncoder, type ExportEncoder } from './encoder-client.js';
 import { backoffMs, RETRYABLE_STATUS, retryAfterMs } from './retry.js';
-
-const gzip = promisify(gzipCb);
 
 export interface ForwarderOptions {
   /** The full URL POSTed to (`…/v1/traces`), without credentials (config.ts turns those into a header). */
@@ -28,6 +25,8 @@ export interface ForwarderOptions {
   /** Where the first failure of each kind and the recovery are written (one line each, not one per attempt). */
   log?: (message: string) => void;
   random?: () => number;
+  /** Where batches are encoded and gzip'd: server.ts gives a ThreadEncoder; inline otherwise. */
+  encoder?: ExportEncoder;
 }
 
 type Attempt =
@@ -52,7 +51,8 @@ export class Forwarder implements ForwardingStatus {
   private queuedSpans = 0;
   /** Spans of the batch being sent (still counted against the bound). */
   private sendingSpans = 0;
-  private readonly o: Required<Omit<ForwarderOptions, 'log'>> & { log: (m: string) => void };
+  private readonly o: Required<Omit<ForwarderOptions, 'log' | 'encoder'>> & { log: (m: string) => void };
+  private readonly encoder: ExportEncoder;
   private readonly headers: Record<string, string>;
   private readonly endpointShown: string;
 
@@ -86,6 +86,7 @@ export class Forwarder implements ForwardingStatus {
       ...opts,
       log: opts.log ?? ((m) => console.error(m)),
     };
+    this.encoder = opts.encoder ?? new InlineEncoder();
     this.headers = { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' };
     for (const [k, v] of opts.headers) this.headers[k.toLowerCase()] = v;
     this.endpointShown = opts.url;
@@ -135,6 +136,7 @@ export class Forwarder implements ForwardingStatus {
       this.wake?.();
       await this.loop;
       clearTimeout(t);
+      await this.encoder.close();
       return;
     }
     await this.loop;
@@ -195,7 +197,7 @@ export class Forwarder implements ForwardingStatus {
     const spans = this.sendingSpans;
     let body: Buffer;
     try {
-      body = await gzip(encodeExport(batch));
+      body = await this.encoder.encode(batch);
     } catch (err) {
       this.fail(`cannot encode the spans: ${(err as Error).message}`);
       return this.drop(spans, 'encoding failed');
