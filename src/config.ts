@@ -198,8 +198,9 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * `--forward`: an OTLP/HTTP base URL as in OTEL_EXPORTER_OTLP_ENDPOINT. `/v1/traces` is appended when the path is
- * empty; a path given is used as it is (a vendor's `https://otlp.example.com/v1/traces`, a proxy's `/otlp/v1/traces`).
+ * `--forward`: an OTLP/HTTP base URL as in OTEL_EXPORTER_OTLP_ENDPOINT: `/v1/traces` is appended to its path
+ * (`http://collector:4318` → `/v1/traces`, Grafana Cloud's `…/otlp` → `/otlp/v1/traces`), unless the path already
+ * ends in `/v1/traces` (a full traces URL pasted in, which the SDKs would turn into `/v1/traces/v1/traces`).
  * `user:password@` becomes an `authorization: Basic` header (fetch refuses URLs with credentials), unless a
  * `--forward-header authorization=…` is given.
  */
@@ -216,7 +217,7 @@ function forwardTarget({ value, source }: { value: string; source: string }, hea
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source}: "${value}" must be an http:// or https:// URL`);
   if (url.hash || url.search) throw new ConfigError(`${source}: "${value}": a query or fragment is not part of an OTLP endpoint`);
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1/traces';
+  if (!url.pathname.endsWith('/v1/traces')) url.pathname = url.pathname.replace(/\/+$/, '') + '/v1/traces';
   if ((url.username || url.password) && !headers.some(([k]) => k === 'authorization')) {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     headers.push(['authorization', `Basic ${Buffer.from(credentials).toString('base64')}`]);

@@ -112,10 +112,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRACELITE_UI_PORT: '-1' }, [])).toThrow(/TRACELITE_UI_PORT/);
   });
 
-  it('reads --forward as an OTLP/HTTP base URL: /v1/traces on an empty path, a given path as it is, credentials as Basic auth', () => {
+  it('reads --forward as an OTLP/HTTP base URL: /v1/traces appended unless already there, credentials as Basic auth', () => {
     expect(run({}, ['--forward', 'http://collector:4318']).forward).toEqual({ url: 'http://collector:4318/v1/traces', headers: [] });
     expect(run({}, ['--forward', 'http://collector:4318/']).forward?.url).toBe('http://collector:4318/v1/traces');
     expect(run({}, ['--forward', 'https://otlp.vendor.io/otlp/v1/traces']).forward?.url).toBe('https://otlp.vendor.io/otlp/v1/traces');
+    expect(run({}, ['--forward', 'https://otlp-gateway.grafana.net/otlp/']).forward?.url).toBe('https://otlp-gateway.grafana.net/otlp/v1/traces');
     expect(run({}, ['--forward', 'http://me:p%40ss@collector:4318']).forward).toEqual({
       url: 'http://collector:4318/v1/traces',
       headers: [['authorization', `Basic ${Buffer.from('me:p@ss').toString('base64')}`]],
