@@ -1,4 +1,4 @@
-import type { DecodedRequest } from '../model/encoded.js';
+import type { DecodedRequest, EncodedChunk } from '../model/encoded.js';
 import type { ForwardingStats, ForwardingStatus } from '../model/forwarding.js';
 import { partialSuccess, type QueuedRequest } from './encode.js';
 import { InlineEncoder, type ExportEncoder } from './encoder-client.js';
@@ -105,7 +105,8 @@ export class Forwarder implements ForwardingStatus {
     }
     const first = this.queuedSpans === 0;
     if (first) this.firstQueuedAt = Date.now();
-    this.queue.push({ chunks: request.chunks, dimensions: request.dimensions, spans });
+    if (spans <= this.o.maxBatchSpans) this.queue.push({ chunks: request.chunks, dimensions: request.dimensions, spans });
+    else for (const part of split(request, this.o.maxBatchSpans)) this.queue.push(part);
     this.queuedSpans += spans;
     // The loop sleeps without a timer while the queue is empty: the first request starts the batch delay.
     if (first || this.queuedSpans >= this.o.maxBatchSpans) this.wake?.();
@@ -278,6 +279,22 @@ export class Forwarder implements ForwardingStatus {
     this.logged.add(kind);
     this.o.log(line);
   }
+}
+
+/**
+ * A request bigger than a batch (an import, a huge SDK export) in parts of whole traces of up to `max` spans, so no
+ * export outgrows what upstreams accept (the Collector's OTLP receiver: 20 MiB by default) or the encoder thread's
+ * heap. A single trace's chunk larger than that still goes alone. Every part carries the request's dimensions.
+ */
+function split(request: Pick<DecodedRequest, 'chunks' | 'dimensions'>, max: number): QueuedRequest[] {
+  const parts: QueuedRequest[] = [];
+  let cur: QueuedRequest | undefined;
+  for (const c of request.chunks) {
+    if (!cur || (cur.spans > 0 && cur.spans + c.spanCount > max)) parts.push((cur = { chunks: [], dimensions: request.dimensions, spans: 0 }));
+    (cur.chunks as EncodedChunk[]).push(c);
+    cur.spans += c.spanCount;
+  }
+  return parts;
 }
 
 function connectionError(err: unknown, timeoutMs: number): string {

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordRichTrace } from '../helpers/sdk.js';
 import { toProtobuf, type TAttr, type TResource, type TSpan } from '../fixtures/otlp-model.js';
 import { eventually, getJson, startServer, tempDbPath, type TestServer } from '../helpers/server.js';
 
@@ -191,6 +194,21 @@ describe('forwarding to an upstream that is down or refuses', () => {
     expect(s.queue.spans).toBeLessThanOrEqual(1000);
     expect(s.dropped.reasons['queue full']).toBeGreaterThanOrEqual(2000);
     expect(s.queue.spans + s.dropped.spans).toBe(3000);
+  }, 30_000);
+
+  it("the SDK's own exporter is answered SUCCESS on every export while the upstream is dead", async () => {
+    const a = await start({ forward: forwardTo(`http://127.0.0.1:${await deadPort()}/v1/traces`), forwardQueueSpans: 10 });
+    const exporter = new OTLPTraceExporter({ url: `${a.otlpUrl}/v1/traces` });
+    cleanup.push(() => exporter.shutdown());
+    for (let i = 0; i < 10; i++) {
+      const spans = await recordRichTrace(`svc-${i}`);
+      const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+    }
+    const s = a.forwarder!.stats();
+    expect(s.sent.spans).toBe(0);
+    expect(s.queue.spans + s.dropped.spans).toBe(30);
+    expect(s.dropped.reasons['queue full']).toBeGreaterThanOrEqual(20);
   }, 30_000);
 
   it('an upstream that never answers does not hold up ingest either', async () => {
