@@ -28,11 +28,11 @@ async function cell(name, requests, shapes, forward) {
   try {
     let env = {};
     if (forward === 'live') {
-      const b = await startServer(path.join(dir, 'b.db'));
+      const b = await startServer(path.join(dir, 'b.db'), { TRACELITE_ZIPKIN_PORT: '0' });
       servers.push(b);
       env = { TRACELITE_FORWARD: b.otlpUrl };
     } else if (forward === 'dead') env = { TRACELITE_FORWARD: await deadUrl() };
-    const a = await startServer(path.join(dir, 'a.db'), env);
+    const a = await startServer(path.join(dir, 'a.db'), { TRACELITE_ZIPKIN_PORT: '0', ...env });
     servers.unshift(a);
     const cpuSince = cpuMeter(a.pid);
     const load = await sendLoad({ url: `${a.otlpUrl}/v1/traces`, encoding: 'protobuf', senders: 8, ms: RUN_MS, nextSend: cycling(requests, shapes, 'protobuf'), expected: new Map() });
