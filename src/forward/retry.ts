@@ -9,9 +9,10 @@ export interface BackoffOptions {
 }
 
 /**
- * Exponential backoff with jitter, as the Collector's `retry_on_failure` (1 s doubling to 30 s, randomization
- * factor 0.5): the n-th retry (0-based) waits initial·2^n capped at max, times a factor drawn from [0.5, 1.5), so
- * many tracelites behind one collector do not retry in step.
+ * Exponential backoff with jitter: the n-th retry (0-based) waits initial·2^n capped at max, times a factor drawn
+ * from [0.5, 1.5) (the Collector's randomization factor 0.5), so many tracelites behind one collector do not retry
+ * in step. Forwarding uses 1 s doubling to 30 s; the Collector's `retry_on_failure` starts at 5 s × 1.5 to the
+ * same 30 s, slower to notice an upstream that restarted in a couple of seconds.
  */
 export function backoffMs(retry: number, opts: BackoffOptions, random: () => number = Math.random): number {
   const base = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(retry, 30));
