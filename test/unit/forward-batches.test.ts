@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeExport } from '../../src/forward/encode.js';
+import { ThreadEncoder } from '../../src/forward/encoder-client.js';
 import { Forwarder } from '../../src/forward/forwarder.js';
 import { decodeProtobufRequest } from '../../src/ingest/otlp-proto.js';
 import { toProtobuf, type TSpan } from '../fixtures/otlp-model.js';
@@ -70,5 +72,20 @@ describe('Forwarder batches', () => {
     f.enqueue(request(1, 2, 5));
     for (let i = 0; i < 200 && f.stats().sent.batches === 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect(up.exports).toEqual([{ traces: [traceId(1), traceId(2)], spans: 10 }]);
+  });
+});
+
+describe('ThreadEncoder', () => {
+  it('encodes on the main thread instead, logged once, when its thread cannot run', async () => {
+    const logged: string[] = [];
+    const enc = new ThreadEncoder(new URL('file:///nonexistent/encode-thread.js'), (m) => logged.push(m));
+    const d = request(1, 2, 3);
+    const queued = [{ chunks: d.chunks, dimensions: d.dimensions, spans: 6 }];
+    const bodies = await Promise.all([enc.encode(queued), enc.encode(queued)]);
+    for (const b of bodies) expect(gunzipSync(b)).toEqual(Buffer.from(encodeExport(queued)));
+    expect(await enc.encode(queued).then((b) => gunzipSync(b).length)).toBe(encodeExport(queued).length);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/encoder thread stopped/);
+    await enc.close();
   });
 });
