@@ -14,6 +14,8 @@ export interface ForwarderOptions {
   maxBatchSpans?: number;
   /** How long the first request of a batch waits for more (the SDK's scheduledDelay is 5 s; 1 s keeps upstream fresh). */
   batchDelayMs?: number;
+  /** Exports in flight at once (the Collector's sending queue: 10 consumers), so encoding and round trips overlap. */
+  maxInFlight?: number;
   /** One attempt at most this long (the SDKs' export timeout). */
   timeoutMs?: number;
   initialBackoffMs?: number;
@@ -39,7 +41,7 @@ type Attempt =
  * as the Collector's `otlphttp` exporter does. `enqueue` never waits and never fails: it appends to a queue
  * bounded in spans and, when that is full, drops the new request and counts it (drop-newest, as the SDK's batch
  * processor and the Collector's sending queue do), so a dead upstream can never slow or block local ingest.
- * One export is in flight at a time, in arrival order. A retryable answer (429, 502, 503, 504, a connection error,
+ * Batches are taken in arrival order, up to `maxInFlight` exports at once (so they may arrive out of order). A retryable answer (429, 502, 503, 504, a connection error,
  * a timeout) is retried with no limit on attempts, after `Retry-After` when the upstream sends one, else after
  * an exponential backoff with jitter; the batch keeps its place in the queue meanwhile, so an upstream that is
  * down for a while gets everything once it is back, as long as the queue held it. Any other answer is final:
@@ -49,7 +51,7 @@ export class Forwarder implements ForwardingStatus {
   private readonly queue: QueuedRequest[] = [];
   private head = 0;
   private queuedSpans = 0;
-  /** Spans of the batch being sent (still counted against the bound). */
+  /** Spans of the batches being sent (still counted against the bound). */
   private sendingSpans = 0;
   private readonly o: Required<Omit<ForwarderOptions, 'log' | 'encoder'>> & { log: (m: string) => void };
   private readonly encoder: ExportEncoder;
@@ -77,6 +79,7 @@ export class Forwarder implements ForwardingStatus {
     this.o = {
       maxBatchSpans: 8192,
       batchDelayMs: 1000,
+      maxInFlight: 4,
       timeoutMs: 10_000,
       initialBackoffMs: 1000,
       maxBackoffMs: 30_000,
@@ -144,15 +147,28 @@ export class Forwarder implements ForwardingStatus {
   }
 
   private async run(): Promise<void> {
+    const active = new Set<Promise<void>>();
     for (;;) {
       await this.batchReady();
-      if (this.queuedSpans === 0) return; // closing, and everything went
       if (this.stop.signal.aborted) break;
-      const batch = this.take();
-      await this.deliver(batch);
-      this.sendingSpans = 0;
-      if (this.stop.signal.aborted) break;
+      if (this.queuedSpans === 0) {
+        // Only when closing: wait for the exports in flight, then stop.
+        if (active.size === 0) return;
+        await Promise.race(active);
+        continue;
+      }
+      if (active.size >= this.o.maxInFlight) {
+        await Promise.race(active);
+        continue;
+      }
+      const { batch, spans } = this.take();
+      const p: Promise<void> = this.deliver(batch, spans).finally(() => {
+        active.delete(p);
+        this.sendingSpans -= spans;
+      });
+      active.add(p);
     }
+    await Promise.all(active);
     for (let i = this.head; i < this.queue.length; i++) this.drop(this.queue[i].spans, 'shutdown');
     this.queue.length = this.head = this.queuedSpans = 0;
   }
@@ -173,8 +189,8 @@ export class Forwarder implements ForwardingStatus {
     }
   }
 
-  /** Whole requests from the head, up to maxBatchSpans (a larger request goes alone). */
-  private take(): QueuedRequest[] {
+  /** Whole requests from the head, up to maxBatchSpans (enqueue split larger ones). */
+  private take(): { batch: QueuedRequest[]; spans: number } {
     const batch: QueuedRequest[] = [];
     let spans = 0;
     while (this.head < this.queue.length) {
@@ -189,13 +205,12 @@ export class Forwarder implements ForwardingStatus {
       this.head = 0;
     }
     this.queuedSpans -= spans;
-    this.sendingSpans = spans;
+    this.sendingSpans += spans;
     this.firstQueuedAt = Date.now();
-    return batch;
+    return { batch, spans };
   }
 
-  private async deliver(batch: QueuedRequest[]): Promise<void> {
-    const spans = this.sendingSpans;
+  private async deliver(batch: QueuedRequest[], spans: number): Promise<void> {
     let body: Buffer;
     try {
       body = await this.encoder.encode(batch);
