@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes, refuseCrossSite, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
+import { forwardingRoutes } from './api/forwarding-routes.js';
 import { importRoutes } from './api/import-routes.js';
 import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
 import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
@@ -13,6 +14,7 @@ import type { Config } from './config.js';
 import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import { packageVersion } from './paths.js';
+import type { ForwardingStatus } from './model/forwarding.js';
 import type { SpanSink } from './model/ports.js';
 import type { SamplingStatus } from './model/sampling-ports.js';
 import type { QueryService } from './query/index.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   importSink?: SpanSink;
   /** The tail sampler's state (GET /api/sampling, /sampling); its stats() is undefined when sampling is off. */
   sampling?: SamplingStatus;
+  /** `--forward`'s counters (GET /api/forwarding); undefined when not forwarding. */
+  forwarding?: ForwardingStatus;
   /** Clearing the store (DELETE /api/traces). */
   admin: StoreAdmin;
   config: Pick<Config, 'corsOrigins'>;
@@ -51,6 +55,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statsRoutes, { prefix: '/api', query, now });
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
   await app.register(samplingSimulateRoutes, { prefix: '/api', query, now });
+  await app.register(forwardingRoutes, { prefix: '/api', forwarding: deps.forwarding });
   // Jaeger's query APIs: v1 for Grafana's Jaeger data source (URL http://host:16686/jaeger), v3 at both places.
   await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
   for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });

@@ -28,6 +28,18 @@ export interface Config {
   samplingMaxAgeMs: number;
   /** Spans the sampler holds undecided at most; beyond it the oldest traces are decided early. */
   samplingBuffer: number;
+  /** `--forward`: where kept spans go upstream over OTLP/HTTP protobuf; null = not forwarded. */
+  forward: ForwardTarget | null;
+  /** Spans the forwarder holds at most while the upstream is slow or down (then it drops new ones, counted). */
+  forwardQueueSpans: number;
+}
+
+/** An upstream OTLP/HTTP endpoint, checked at start. */
+export interface ForwardTarget {
+  /** The URL POSTed to: `/v1/traces` appended when the path was empty; credentials taken out. */
+  url: string;
+  /** `--forward-header`s in order, plus `authorization: Basic …` from `user:password@` in the URL. */
+  headers: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
 /** A bad flag or environment variable; main prints it and exits with status 2. */
@@ -42,6 +54,8 @@ interface FlagSpec {
   /** Shown in --help. */
   help: string;
   default: string;
+  /** May be given more than once (collected in order). */
+  multiple?: boolean;
 }
 
 export const FLAGS: readonly FlagSpec[] = [
@@ -64,6 +78,14 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'decision-wait', help: 'decide a trace this long after its last span, once its root span ended (500ms, 5s)', default: '5s' },
   { name: 'sampling-max-age', help: 'decide a trace at this age even without its root span (30s, 2m)', default: '30s' },
   { name: 'sampling-buffer', help: 'spans held for a decision; when full the oldest traces are decided early', default: '200000' },
+  { name: 'forward', help: 'send kept spans upstream over OTLP/HTTP protobuf to this base URL (http://collector:4318)', default: '' },
+  {
+    name: 'forward-header',
+    help: "a header for --forward, 'name=value' (repeatable; the variable takes a comma-separated list, values %-encoded)",
+    default: '',
+    multiple: true,
+  },
+  { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
 ];
 
 export function envName(flag: string): string {
@@ -90,9 +112,9 @@ export function usage(): string {
 
 /** Flags win over TRACELITE_* variables, which win over defaults. Throws ConfigError naming the bad key. */
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): ConfigResult {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
-  for (const f of FLAGS) options[f.name] = { type: 'string' };
-  let values: Record<string, string | boolean | undefined>;
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+  for (const f of FLAGS) options[f.name] = f.multiple ? { type: 'string', multiple: true } : { type: 'string' };
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -127,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     decisionWaitMs: duration(raw('decision-wait')),
     samplingMaxAgeMs: duration(raw('sampling-max-age')),
     samplingBuffer: positiveInt(raw('sampling-buffer')),
+    forward: forwardTarget(raw('forward'), forwardHeaders(values['forward-header'] as string[] | undefined, env)),
+    forwardQueueSpans: positiveInt(raw('forward-queue')),
   };
   if (config.samplingMaxAgeMs < config.decisionWaitMs) {
     throw new ConfigError(`--sampling-max-age: ${raw('sampling-max-age').value} is shorter than --decision-wait ${raw('decision-wait').value}`);
@@ -200,4 +224,61 @@ function origins({ value, source }: { value: string; source: string }, host: str
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * `--forward`: an OTLP/HTTP base URL as in OTEL_EXPORTER_OTLP_ENDPOINT: `/v1/traces` is appended to its path
+ * (`http://collector:4318` → `/v1/traces`, Grafana Cloud's `…/otlp` → `/otlp/v1/traces`), unless the path already
+ * ends in `/v1/traces` (a full traces URL pasted in, which the SDKs would turn into `/v1/traces/v1/traces`).
+ * `user:password@` becomes an `authorization: Basic` header (fetch refuses URLs with credentials), unless a
+ * `--forward-header authorization=…` is given.
+ */
+function forwardTarget({ value, source }: { value: string; source: string }, headers: Array<[string, string]>): ForwardTarget | null {
+  if (value === '') {
+    if (headers.length > 0) throw new ConfigError('--forward-header: needs --forward');
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${source}: "${value}" is not a URL like http://collector:4318`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source}: "${value}" must be an http:// or https:// URL`);
+  if (url.hash || url.search) throw new ConfigError(`${source}: "${value}": a query or fragment is not part of an OTLP endpoint`);
+  if (!url.pathname.endsWith('/v1/traces')) url.pathname = url.pathname.replace(/\/+$/, '') + '/v1/traces';
+  if ((url.username || url.password) && !headers.some(([k]) => k === 'authorization')) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.push(['authorization', `Basic ${Buffer.from(credentials).toString('base64')}`]);
+  }
+  url.username = url.password = '';
+  return { url: url.href, headers };
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Set by the forwarder itself. */
+const OWN_HEADERS = new Set(['content-type', 'content-encoding', 'content-length', 'host', 'transfer-encoding', 'connection']);
+
+/** Flags as given; TRACELITE_FORWARD_HEADER as OTEL_EXPORTER_OTLP_HEADERS writes them (`k=v,k2=v2`, values %-decoded). */
+function forwardHeaders(flags: string[] | undefined, env: NodeJS.ProcessEnv): Array<[string, string]> {
+  const name = envName('forward-header');
+  const given: Array<{ text: string; source: string; decode: boolean }> = flags?.length
+    ? flags.map((text) => ({ text, source: '--forward-header', decode: false }))
+    : (env[name] ?? '').split(',').filter((t) => t.trim() !== '').map((text) => ({ text, source: name, decode: true }));
+  return given.map(({ text, source, decode }) => {
+    const eq = text.indexOf('=');
+    const key = (eq < 0 ? text : text.slice(0, eq)).trim().toLowerCase();
+    let value = eq < 0 ? '' : text.slice(eq + 1).trim();
+    if (eq < 0 || !TOKEN.test(key)) throw new ConfigError(`${source}: "${text}" is not name=value with a header name`);
+    if (OWN_HEADERS.has(key)) throw new ConfigError(`${source}: "${key}" is set by tracelite itself`);
+    if (decode) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        throw new ConfigError(`${source}: the value of "${key}" is not %-encoded text`);
+      }
+    }
+    if (/[\r\n\0]/.test(value)) throw new ConfigError(`${source}: the value of "${key}" has a line break`);
+    return [key, value];
+  });
 }

@@ -50,6 +50,7 @@ async function run(config: Config): Promise<void> {
   console.log(`${'OTLP/gRPC receiver'.padEnd(18)} ${tracelite.otlpGrpcUrl}`);
   console.log(`${'Zipkin receiver'.padEnd(18)} ${tracelite.zipkinUrl}/api/v2/spans`);
   console.log(`${'UI and API'.padEnd(18)} ${tracelite.uiUrl}/`);
+  if (config.forward) console.log(`${'Forwarding to'.padEnd(18)} ${config.forward.url} (OTLP/HTTP protobuf, queue ${config.forwardQueueSpans} spans)`);
 }
 
 /** process.exitCode, not process.exit(): stdout still drains when it is a pipe (CI logs keep the last lines). */

@@ -3,6 +3,9 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
+import { ThreadEncoder } from './forward/encoder-client.js';
+import { Forwarder } from './forward/forwarder.js';
+import { ForwardingSink } from './forward/sink.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
 import type { SpanSink } from './model/ports.js';
@@ -19,6 +22,8 @@ import type { WriterConfig } from './store/writer-core.js';
 
 /** The writer thread's entry: always the compiled file (vitest's TypeScript transform does not reach workers). */
 const WRITER_THREAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'store', 'writer-thread.js'));
+/** Forwarding's export encoder thread, likewise. */
+const ENCODE_THREAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'forward', 'encode-thread.js'));
 
 /** A listener that could not bind; the message names it and the address. */
 export class ListenError extends Error {
@@ -46,12 +51,14 @@ export interface Tracelite {
   /** The tail sampler in front of the store; undefined when `--sampling off`. */
   sampler: TailSampler | undefined;
   writer: StoreWriter;
+  /** `--forward`'s sender of kept spans upstream; undefined when not forwarding. */
+  forwarder?: Forwarder;
   /** Stops accepting, waits for in-flight requests, commits what they queued, closes the database. */
   close(): Promise<void>;
 }
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
-  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort'>> &
+  Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort' | 'forward' | 'forwardQueueSpans'>> &
   Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>>;
 
 export async function startTracelite(
@@ -70,8 +77,22 @@ export async function startTracelite(
   const db = openDatabase(config.db);
   const reader = new SqliteTraceReader(db);
   const pipeline = new WritePipeline(writer, { maxQueuedSpans: config.queueSpans });
+  // ---- Forwarding (--forward): a tee in front of the store; what the store committed goes upstream. ----
+  // The chain is decoders → [sampler] → forward tee → store.
+  const forwarder = config.forward
+    ? new Forwarder({
+        url: config.forward.url,
+        headers: config.forward.headers,
+        maxQueueSpans: config.forwardQueueSpans ?? 100_000,
+        encoder: new ThreadEncoder(ENCODE_THREAD, (m) => console.error(m)),
+      })
+    : undefined;
+  const forwardTee = forwarder ? new ForwardingSink(pipeline, forwarder) : undefined;
+  const storeSink: SpanSink = forwardTee ?? pipeline;
+  // ---- end of forwarding ----
+
   // ---- Tail sampling (--sampling): decoders → [sampler] → downstream → store. Off: decoders → store. ----
-  const downstream: SpanSink = pipeline;
+  const downstream: SpanSink = storeSink;
   const sampler = policy
     ? new TailSampler(downstream, {
         policy,
@@ -93,9 +114,10 @@ export async function startTracelite(
   const deps = {
     query,
     sink: ingestSink,
-    // Imported files are stored whole, not sampled: the user asked for exactly these traces.
+    // Imported files are stored (and forwarded) whole, not sampled: the user asked for exactly these traces.
     importSink: downstream,
     sampling: { stats: () => sampler?.stats() },
+    forwarding: forwarder,
     admin: { clear: () => writer.clear() },
     config,
     logLevel: opts.logLevel ?? 'silent',
@@ -120,6 +142,9 @@ export async function startTracelite(
     // The sampler decides what it holds and hands the kept traces to the pipeline, which then commits them.
     await sampler?.close();
     await pipeline.close();
+    // Forwarding: what the store committed is enqueued, then sent for up to 5 s; the rest is counted as dropped.
+    await forwardTee?.settled();
+    await forwarder?.close();
     db.close();
   };
   try {
@@ -140,7 +165,7 @@ export async function startTracelite(
     await close().catch(() => {});
     throw err;
   }
-  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, sampler, writer, close };
+  return { ui, otlp, zipkin, uiUrl: urls.ui, otlpUrl: urls.otlp, otlpGrpcUrl: urls.grpc, zipkinUrl: urls.zipkin, reader, pipeline, sampler, writer, forwarder, close };
 }
 
 async function listen(app: FastifyInstance, name: string, host: string, port: number): Promise<string> {

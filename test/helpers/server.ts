@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ForwardTarget } from '../../src/config.js';
 import { startTracelite, type Tracelite } from '../../src/server.js';
 
 export function tempDbPath(): { dir: string; db: string } {
@@ -10,7 +11,10 @@ export function tempDbPath(): { dir: string; db: string } {
 
 export type TestServer = Tracelite;
 
-/** A whole tracelite on 127.0.0.1, random ports (or none, for inject), over a fresh temp database. */
+/**
+ * A whole tracelite on 127.0.0.1, random ports (or none, for inject), over a fresh temp database — or over `db`
+ * (kept on close: the caller owns it) and on `otlpHttpPort`, to restart one where it was.
+ */
 export async function startServer(
   opts: {
     queueSpans?: number;
@@ -23,19 +27,27 @@ export async function startServer(
     decisionWaitMs?: number;
     samplingMaxAgeMs?: number;
     samplingBuffer?: number;
+    db?: string;
+    otlpHttpPort?: number;
+    forward?: ForwardTarget;
+    forwardQueueSpans?: number;
   } = {},
 ): Promise<TestServer> {
-  const { dir, db } = tempDbPath();
+  const temp = opts.db === undefined ? tempDbPath() : undefined;
+  const db = opts.db ?? temp!.db;
   const t = await startTracelite(
-    { host: '127.0.0.1', uiPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'], queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans,
-      sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer },
+    {
+      host: '127.0.0.1', uiPort: 0, otlpHttpPort: opts.otlpHttpPort ?? 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'],
+      queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans, forward: opts.forward, forwardQueueSpans: opts.forwardQueueSpans,
+      sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer,
+    },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );
   return {
     ...t,
     async close() {
       await t.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (temp) fs.rmSync(temp.dir, { recursive: true, force: true });
     },
   };
 }

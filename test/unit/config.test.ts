@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       decisionWaitMs: 5_000,
       samplingMaxAgeMs: 30_000,
       samplingBuffer: 200_000,
+      forward: null,
+      forwardQueueSpans: 100_000,
     });
   });
 
@@ -53,6 +55,9 @@ describe('loadConfig', () => {
         TRACELITE_DECISION_WAIT: '250ms',
         TRACELITE_SAMPLING_MAX_AGE: '1m',
         TRACELITE_SAMPLING_BUFFER: '1000',
+        TRACELITE_FORWARD: 'https://otlp.example.com:4318',
+        TRACELITE_FORWARD_HEADER: 'x-api-key=a%2Cb,x-team = core',
+        TRACELITE_FORWARD_QUEUE: '5000',
       },
       [],
     );
@@ -72,6 +77,8 @@ describe('loadConfig', () => {
       decisionWaitMs: 250,
       samplingMaxAgeMs: 60_000,
       samplingBuffer: 1000,
+      forward: { url: 'https://otlp.example.com:4318/v1/traces', headers: [['x-api-key', 'a,b'], ['x-team', 'core']] },
+      forwardQueueSpans: 5000,
     });
   });
 
@@ -110,6 +117,14 @@ describe('loadConfig', () => {
     [['--decision-wait', '40s'], /--sampling-max-age: 30s is shorter than --decision-wait 40s/],
     [['--sampling-buffer', '0'], /--sampling-buffer: "0" is not a positive integer/],
     [['--sampling', ''], /--sampling: must not be empty/],
+    [['--forward', 'collector:4318'], /--forward: "collector:4318" must be an http:\/\/ or https:\/\/ URL/],
+    [['--forward', 'not a url'], /--forward: "not a url" is not a URL like http:\/\/collector:4318/],
+    [['--forward', 'http://c:4318/?x=1'], /--forward: .*a query or fragment/],
+    [['--forward', 'http://c:4318', '--forward-header', 'novalue'], /--forward-header: "novalue" is not name=value/],
+    [['--forward', 'http://c:4318', '--forward-header', 'bad name=1'], /--forward-header: "bad name=1" is not name=value/],
+    [['--forward', 'http://c:4318', '--forward-header', 'Content-Type=text/plain'], /--forward-header: "content-type" is set by tracelite itself/],
+    [['--forward-header', 'a=b'], /--forward-header: needs --forward/],
+    [['--forward', 'http://c:4318', '--forward-queue', '0'], /--forward-queue/],
   ])('rejects %j naming the flag', (argv, message) => {
     expect(() => loadConfig({}, argv)).toThrow(ConfigError);
     expect(() => loadConfig({}, argv)).toThrow(message);
@@ -117,6 +132,24 @@ describe('loadConfig', () => {
 
   it('names the environment variable when the bad value came from there', () => {
     expect(() => loadConfig({ TRACELITE_UI_PORT: '-1' }, [])).toThrow(/TRACELITE_UI_PORT/);
+  });
+
+  it('reads --forward as an OTLP/HTTP base URL: /v1/traces appended unless already there, credentials as Basic auth', () => {
+    expect(run({}, ['--forward', 'http://collector:4318']).forward).toEqual({ url: 'http://collector:4318/v1/traces', headers: [] });
+    expect(run({}, ['--forward', 'http://collector:4318/']).forward?.url).toBe('http://collector:4318/v1/traces');
+    expect(run({}, ['--forward', 'https://otlp.vendor.io/otlp/v1/traces']).forward?.url).toBe('https://otlp.vendor.io/otlp/v1/traces');
+    expect(run({}, ['--forward', 'https://otlp-gateway.grafana.net/otlp/']).forward?.url).toBe('https://otlp-gateway.grafana.net/otlp/v1/traces');
+    expect(run({}, ['--forward', 'http://me:p%40ss@collector:4318']).forward).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: [['authorization', `Basic ${Buffer.from('me:p@ss').toString('base64')}`]],
+    });
+    // An explicit authorization header wins over the URL's credentials.
+    expect(run({}, ['--forward', 'http://me:x@c:4318', '--forward-header', 'Authorization=Bearer t']).forward?.headers).toEqual([['authorization', 'Bearer t']]);
+  });
+
+  it('takes --forward-header more than once, as given (values with = and commas), over the environment list', () => {
+    const c = run({ TRACELITE_FORWARD_HEADER: 'x-env=1' }, ['--forward', 'http://c:4318', '--forward-header', 'x-a=1=2,3', '--forward-header=X-B= b ']);
+    expect(c.forward?.headers).toEqual([['x-a', '1=2,3'], ['x-b', 'b']]);
   });
 
   it('answers --help and --version', () => {
