@@ -5,6 +5,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { TraceImporter } from '../model/import.js';
+import type { ForwardingStatus } from '../model/forwarding.js';
 import type { SamplingStatus } from '../model/sampling-ports.js';
 import { httpStatusOf } from '../model/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
@@ -24,6 +25,8 @@ export interface WebDeps {
   refuseCrossSite?: (req: FastifyRequest) => void;
   /** The tail sampler's counters (the Sampling page); stats() is undefined when sampling is off. */
   sampling?: SamplingStatus;
+  /** `--forward`'s counters (shown on the Sampling page); undefined when not forwarding. */
+  forwarding?: ForwardingStatus;
 }
 
 /** No inline or third-party scripts; inline style attributes carry computed bar offsets and colours. */

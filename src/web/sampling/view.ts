@@ -1,3 +1,4 @@
+import type { ForwardingStats } from '../../model/forwarding.js';
 import type { SamplingStats } from '../../model/sampling-ports.js';
 import { formatMs } from '../format.js';
 
@@ -115,5 +116,35 @@ export function samplingModel(s: SamplingStats | undefined): SamplingPageModel |
       pctText: `${bufferPct.toFixed(bufferPct < 10 ? 1 : 0)} %`,
     },
     writes: { spans: n(s.writes.spans), failedSpans: n(s.writes.failedSpans), failedTraces: n(s.writes.failedTraces), lastError: s.writes.lastError },
+  };
+}
+
+export interface ForwardingPanel {
+  enabled: boolean;
+  endpoint: string;
+  sent: string;
+  queue: { spans: string; max: string; pct: number };
+  retried: string;
+  dropped: string;
+  /** "queue full: 1,200 · shutdown: 3", or ''. */
+  reasons: string;
+  lastError: string;
+  lastSuccessAt: string;
+}
+
+/** --forward's counters in words; `enabled: false` when tracelite does not forward. */
+export function forwardingModel(f: ForwardingStats | undefined): ForwardingPanel {
+  const off = { enabled: false, endpoint: '', sent: '', queue: { spans: '', max: '', pct: 0 }, retried: '', dropped: '', reasons: '', lastError: '', lastSuccessAt: '' };
+  if (!f || !f.enabled) return off;
+  return {
+    enabled: true,
+    endpoint: f.endpoint ?? '',
+    sent: `${n(f.sent.spans)} spans in ${n(f.sent.batches)} exports`,
+    queue: { spans: n(f.queue.spans), max: n(f.queue.max), pct: f.queue.max === 0 ? 0 : Math.min(100, Math.round((1000 * f.queue.spans) / f.queue.max) / 10) },
+    retried: n(f.retried),
+    dropped: n(f.dropped.spans),
+    reasons: Object.entries(f.dropped.reasons).map(([why, count]) => `${why}: ${n(count)}`).join(' · '),
+    lastError: f.lastError ? `${f.lastError.message} (${f.lastError.at})` : '',
+    lastSuccessAt: f.lastSuccessAt ?? 'never',
   };
 }
