@@ -52,7 +52,7 @@ export async function samplingSimulateRoutes(app: FastifyInstance, opts: { query
       schema: {
         body: {
           type: 'object',
-          properties: { policy: { type: ['string', 'object'] }, head: { type: ['string', 'number'] }, start: str, end: str },
+          properties: { policy: { anyOf: [{ type: 'string' }, { type: 'object' }] }, head: { anyOf: [{ type: 'string' }, { type: 'number' }] }, start: str, end: str },
         },
       },
     },
