@@ -1,6 +1,6 @@
 import type { Span, SpanId } from '../model/span.js';
 import { nsToMs } from './duration.js';
-import { callTarget, isOutgoing } from './semconv.js';
+import { calleeOf, spanLabel } from './span-name.js';
 import { buildTree } from './tree.js';
 import type { SpanNode, TraceTree } from './types.js';
 
@@ -12,9 +12,12 @@ import type { SpanNode, TraceTree } from './types.js';
  * Durations are float ms; B − A, so positive means B is slower.
  */
 
-/** A difference counts when it passes both bars: small absolute jitter on tiny spans and small shares of big ones are noise. */
+/**
+ * A difference counts when it passes both bars (≥ 10 % and ≥ 5 ms): small absolute jitter on tiny spans and small
+ * shares of big ones are noise. 5 ms, not 1: two runs of the demo's same request differ by ±10 ms on loopback.
+ */
 export const SIGNIFICANT_PCT = 10;
-export const SIGNIFICANT_MS = 1;
+export const SIGNIFICANT_MS = 5;
 
 export interface SideSpan {
   spanId: SpanId;
@@ -34,8 +37,10 @@ export interface ComparedSpan {
   path: string;
   service: string;
   name: string;
-  /** For an outgoing call: the service that answered, else the peer it was sent to; '' otherwise. */
+  /** For an outgoing call, whom it called (span-name.ts calleeOf); '' otherwise. */
   callee: string;
+  /** What the span does, as every page names it (span-name.ts spanLabel): "GET → inventory". */
+  label: string;
   /** 1 for the first sibling with this service, name and callee, 2 for the second… */
   occurrence: number;
   depth: number;
@@ -167,6 +172,7 @@ function row(pair: Pair, path: string, w: Walk): ComparedSpan {
     service: pair.service,
     name: pair.name,
     callee: pair.callee,
+    label: spanLabel((pair.a ?? pair.b)!),
     occurrence: pair.occurrence,
     depth: w.depth,
     a,
@@ -187,13 +193,6 @@ function side(node: SpanNode, tree: TraceTree): SideSpan {
     error: span.error,
     orphan: node.parent === undefined && span.parentSpanId !== '' && !tree.nodes.has(span.parentSpanId),
   };
-}
-
-/** The service that answered an outgoing call (its child from another service), else the peer it names. */
-function calleeOf(node: SpanNode): string {
-  if (!isOutgoing(node.span)) return '';
-  const answered = node.children.find((c) => c.span.service !== node.span.service);
-  return answered?.span.service ?? callTarget(node.span)?.label ?? '';
 }
 
 /** Start relative to the parent (roots: to their trace), so siblings from both traces interleave by when they ran. */

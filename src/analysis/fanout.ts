@@ -1,6 +1,7 @@
 import { isRetry, operationOf } from './call-operation.js';
 import { formatMs, nsToMs, OVERLAP_TOLERANCE_NS, unionNs } from './duration.js';
-import { callTarget, isOutgoing } from './semconv.js';
+import { isOutgoing } from './semconv.js';
+import { calleeOf } from './span-name.js';
 import type { FanOutFinding, SpanNode, TraceTree } from './types.js';
 
 /**
@@ -62,16 +63,12 @@ function callsOf(node: SpanNode): Call[] {
 }
 
 /**
- * The callee's name: the peer service the caller named, else the service that answered (its span is right
- * there, and "inventory" says more than "127.0.0.1:44605"), else the call's host:port or URL, else its name.
+ * The callee's name, as every page names it (span-name.ts calleeOf: the peer service, else the service that
+ * answered — "inventory" says more than "127.0.0.1:44605" — else host:port), else the call's own name.
  */
 export function targetOf(call: SpanNode): string {
   if (!isOutgoing(call.span)) return call.span.service;
-  const target = callTarget(call.span);
-  if (target?.service) return target.service;
-  const callee = call.children.find((c) => c.span.service !== call.span.service);
-  if (callee) return callee.span.service;
-  return target?.label ?? call.span.name;
+  return calleeOf(call) || call.span.name;
 }
 
 /** How many rounds the calls (sorted by start) ran in: a call that starts after all earlier ones ended opens one. */

@@ -1,5 +1,6 @@
 import { targetOf } from './fanout.js';
 import { exceptionOf, httpStatus, isError, isIncoming, isOutgoing } from './semconv.js';
+import { spanLabel } from './span-name.js';
 import type { ErrorHop, RootCause, SpanNode, TraceTree } from './types.js';
 import { byStart } from './tree.js';
 
@@ -150,8 +151,9 @@ function rank(n: SpanNode, at: bigint): bigint {
 
 function hop(node: SpanNode, originated: boolean): ErrorHop {
   const { spanId, service, name } = node.span;
+  const label = spanLabel(node);
   const status = httpStatus(node.span);
-  return status === undefined ? { spanId, service, name, originated } : { spanId, service, name, httpStatus: status, originated };
+  return status === undefined ? { spanId, service, name, label, originated } : { spanId, service, name, label, httpStatus: status, originated };
 }
 
 interface Step {

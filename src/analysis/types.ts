@@ -120,6 +120,8 @@ export interface ErrorHop {
   spanId: SpanId;
   service: string;
   name: string;
+  /** What the span does, as every page names it (span-name.ts spanLabel): "GET → payments" for a call. */
+  label: string;
   /** http.response.status_code (or legacy http.status_code) when the span has one. */
   httpStatus?: number;
   /** true for the origin, false for spans that only passed the error on. */

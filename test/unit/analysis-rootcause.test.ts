@@ -33,11 +33,12 @@ describe('findRootCause', () => {
       statusMessage: 'card declined',
       exception: { type: 'CardError', message: 'card declined', stacktrace: 'at charge()' },
       chain: [
-        { spanId: 'pay', service: 'payments', name: 'POST /charge', httpStatus: 500, originated: true },
-        { spanId: 'co-c', service: 'checkout', name: 'POST', httpStatus: 500, originated: false },
-        { spanId: 'co', service: 'checkout', name: 'POST /checkout', httpStatus: 502, originated: false },
-        { spanId: 'fe-c', service: 'frontend', name: 'POST', httpStatus: 502, originated: false },
-        { spanId: 'fe', service: 'frontend', name: 'GET /checkout', httpStatus: 502, originated: false },
+        // A call's label says whom it called (span-name.ts): the waterfall and the panel read the same words.
+        { spanId: 'pay', service: 'payments', name: 'POST /charge', label: 'POST /charge', httpStatus: 500, originated: true },
+        { spanId: 'co-c', service: 'checkout', name: 'POST', label: 'POST → payments', httpStatus: 500, originated: false },
+        { spanId: 'co', service: 'checkout', name: 'POST /checkout', label: 'POST /checkout', httpStatus: 502, originated: false },
+        { spanId: 'fe-c', service: 'frontend', name: 'POST', label: 'POST → checkout', httpStatus: 502, originated: false },
+        { spanId: 'fe', service: 'frontend', name: 'GET /checkout', label: 'GET /checkout', httpStatus: 502, originated: false },
       ],
       handledBy: null,
       errors: [

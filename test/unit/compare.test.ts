@@ -53,12 +53,17 @@ describe('compareTraces', () => {
     expect(c.regressions).toEqual([]);
   });
 
-  it('counts a change only past both thresholds (10 % and 1 ms)', () => {
+  it('counts a change only past both thresholds (10 % and 5 ms)', () => {
     expect(classifyChange(100, 5)).toBe('same'); // 5 ms but 5 %
     expect(classifyChange(2, 0.5)).toBe('same'); // 25 % but half a millisecond
+    expect(classifyChange(20, 4.9)).toBe('same'); // 24 % but under 5 ms: loopback jitter
+    expect(classifyChange(534, 10)).toBe('same'); // the demo's ±10 ms jitter on its 534 ms call
+    expect(classifyChange(534, -10)).toBe('same');
+    expect(classifyChange(40, 5)).toBe('slower'); // exactly both bars: 12.5 % and 5 ms
     expect(classifyChange(100, 15)).toBe('slower');
     expect(classifyChange(100, -15)).toBe('faster');
-    expect(classifyChange(0, 3)).toBe('slower'); // from nothing to 3 ms
+    expect(classifyChange(0, 6)).toBe('slower'); // from nothing to 6 ms
+    expect(classifyChange(0, 3)).toBe('same'); // from nothing to 3 ms: under 5 ms
   });
 
   it('flags spans found in only one trace, with their whole subtree', () => {

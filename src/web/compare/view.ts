@@ -35,9 +35,8 @@ export interface RowView {
   /** Anchor the summary links to. */
   id: string;
   service: string;
+  /** What the span does (span-name.ts spanLabel): "GET → inventory" for an outgoing call. */
   name: string;
-  /** "→ inventory" for an outgoing call, '' otherwise. */
-  callee: string;
   hue: string;
   /** "#3" for the third same-named sibling, '' for the first. */
   occurrence: string;
@@ -104,7 +103,7 @@ export function resultView(ids: { a: TraceId; b: TraceId }, c: TraceComparison):
     path: r.path,
     service: r.service,
     hue: hueStyle(r.service),
-    name: r.name + (r.callee ? ` → ${r.callee}` : '') + (r.occurrence > 1 ? ` #${r.occurrence}` : ''),
+    name: r.label + (r.occurrence > 1 ? ` #${r.occurrence}` : ''),
     delta: signedMs(r.deltaMs!) + (r.deltaPct === undefined ? '' : ` (${signedPct(r.deltaPct)})`),
     deltaClass: `delta ${r.change}`,
   });
@@ -135,8 +134,7 @@ function rowView(r: ComparedSpan, i: number, ids: { a: TraceId; b: TraceId }, sc
   return {
     id: `cmp-row-${i}`,
     service: r.service,
-    name: r.name,
-    callee: r.callee ? `→ ${r.callee}` : '',
+    name: r.label,
     hue: hueStyle(r.service),
     occurrence: r.occurrence > 1 ? `#${r.occurrence}` : '',
     indentStyle: `--depth: ${Math.min(r.depth, 40)}`,

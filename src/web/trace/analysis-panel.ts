@@ -116,7 +116,7 @@ function rootCause(rc: RootCause, spanHref: (id: SpanId) => string): NonNullable
     chain: rc.chain.map((h) => ({
       service: h.service,
       hue: hueStyle(h.service),
-      name: h.name,
+      name: h.label,
       status: h.httpStatus !== undefined ? String(h.httpStatus) : 'error',
       originated: h.originated,
       href: spanHref(h.spanId),

@@ -1,5 +1,6 @@
 import type { SpanNode, TraceAnalysis, TraceTree } from '../../analysis/types.js';
 import { SPAN_KIND_NAMES, type Span, type SpanId } from '../../model/span.js';
+import { spanLabel } from '../../analysis/span-name.js';
 import { formatMs, hueStyle } from '../format.js';
 import { spanMatches } from './find.js';
 
@@ -164,11 +165,12 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   const match = ctx.matches.has(s.spanId);
   const selected = ctx.selected === s.spanId;
   const cls = ['wf-row', error && 'err', critical && 'crit', match && 'match', selected && 'selected'].filter(Boolean).join(' ');
+  const name = spanLabel(node);
   return {
     kind: 'row',
     cls,
     spanId: s.spanId,
-    name: s.name,
+    name,
     service: s.service,
     hue: hueStyle(s.service),
     indent: Math.min(rel, 24),
@@ -181,7 +183,7 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
     duration: formatMs(durMs),
     self: formatMs(selfMs),
     title:
-      `${s.service} · ${s.name} · ${formatMs(durMs)} (self ${formatMs(selfMs)})` +
+      `${s.service} · ${name} · ${formatMs(durMs)} (self ${formatMs(selfMs)})` +
       `${error ? ' · error' : ''}${critical ? ' · on the critical path' : ''}`,
     error,
     critical,
