@@ -32,8 +32,17 @@ export function relativeTime(ns: bigint, nowMs: number): string {
 }
 
 /**
- * A stable colour per service: the same name gets the same hue on every page and every run (FNV-1a hash),
- * with lightness left to the theme's CSS.
+ * The hues a service may get: 25° … 279°, orange through green, blue and violet. The arc left out (280° … 24°,
+ * magenta, pink and red) belongs to errors (`--error` in public/app.css is a crimson of hue ≈ 340°), so a
+ * service's colour never reads as "failed": across 1,000 random names every service colour stays at least
+ * CIEDE2000 ΔE 20 from the error colour in both themes (test/unit/palette.test.ts; 2.3 is "just noticeable").
+ */
+export const SERVICE_HUE_FROM = 25;
+export const SERVICE_HUE_SPAN = 255;
+
+/**
+ * A stable colour per service: the same name gets the same hue on every page and every run (FNV-1a hash into
+ * the arc above), with saturation and lightness left to the theme's CSS.
  */
 export function serviceHue(name: string): number {
   let h = 0x811c9dc5;
@@ -41,7 +50,7 @@ export function serviceHue(name: string): number {
     h ^= name.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % 360;
+  return SERVICE_HUE_FROM + ((h >>> 0) % SERVICE_HUE_SPAN);
 }
 
 /** Inline style for a service swatch or bar: `--hue: 212`. Numbers only, so it is safe in a style attribute. */
