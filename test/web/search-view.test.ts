@@ -82,6 +82,17 @@ describe('scatter plot', () => {
     expect(s.xTicks[0].label).toMatch(/^\d{2}:\d{2}:\d{2}$/);
   });
 
+  it('has a legend: the root services most plotted first, then a count of the rest; the error mark when any', () => {
+    const of = (service: string, n: number, errors = 0) => ({ ...trace(n, 10, 3, errors), rootService: service });
+    const few = scatterModel([of('web', 1), of('api', 2), of('api', 3)])!;
+    expect(few.legend.services.map((s) => s.name)).toEqual(['api', 'web']);
+    expect(few.legend.services[0].style).toMatch(/^--hue: \d+$/);
+    expect(few.legend).toMatchObject({ more: '', errors: false });
+    const many = scatterModel(Array.from({ length: 13 }, (_, i) => of(`svc-${String(i).padStart(2, '0')}`, i, i === 4 ? 1 : 0)))!;
+    expect(many.legend.services).toHaveLength(10);
+    expect(many.legend).toMatchObject({ more: '+3 more', errors: true });
+  });
+
   it('gives a lone trace a second-wide axis, and nothing for no traces', () => {
     expect(scatterModel([])).toBeNull();
     const s = scatterModel([trace(1, 5)])!;

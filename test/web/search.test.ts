@@ -45,6 +45,8 @@ describe('GET / (search)', () => {
     expect(res.body).toContain('6 traces');
     expect(res.body.match(/<circle class="dot/g)).toHaveLength(6);
     expect(res.body).toContain('class="dot error"');
+    // A legend says what colour and outline mean: colour is never the only signal.
+    expect(res.body).toMatch(/<figcaption class="scatter-legend[^"]*">[\s\S]*Root service[\s\S]*class="svc"[\s\S]*dashed outline: has errors/);
     expect(res.body).toContain(`href="/trace/${tid(1)}"`);
     expect(res.body).toContain('GET /api/traces');
     expect(res.body).toContain('<option value="web">web</option>');

@@ -9,7 +9,12 @@ export interface ScatterModel {
   dots: Array<{ cx: number; cy: number; r: number; cls: string; style: string; href: string; title: string }>;
   xTicks: Array<{ x: number; label: string; ms: number; withSeconds: boolean }>;
   yTicks: Array<{ y: number; label: string }>;
+  /** What the colours and marks mean: each root service's colour, the error mark, the size. */
+  legend: { services: Array<{ name: string; style: string }>; more: string; errors: boolean };
 }
+
+/** Services named in the legend; the rest are counted ("+3 more"), their dots still carry a tooltip. */
+const LEGEND_SERVICES = 10;
 
 const WIDTH = 1200;
 const HEIGHT = 190;
@@ -49,7 +54,20 @@ export function scatterModel(traces: readonly TraceSummary[]): ScatterModel | nu
       t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''
     } · ${new Date(starts[i]).toISOString()}`,
   }));
-  return { width: WIDTH, height: HEIGHT, plot: PLOT, dots, xTicks: timeTicks(t0, t1, x), yTicks: durationTicks(yMax, yStep, y) };
+  return { width: WIDTH, height: HEIGHT, plot: PLOT, dots, xTicks: timeTicks(t0, t1, x), yTicks: durationTicks(yMax, yStep, y), legend: legendOf(traces) };
+}
+
+/** The root services by how many dots they have (most first), so the legend names the ones you see. */
+function legendOf(traces: readonly TraceSummary[]): ScatterModel['legend'] {
+  const counts = new Map<string, number>();
+  for (const t of traces) counts.set(t.rootService, (counts.get(t.rootService) ?? 0) + 1);
+  const names = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([n]) => n);
+  const more = names.length - LEGEND_SERVICES;
+  return {
+    services: names.slice(0, LEGEND_SERVICES).map((name) => ({ name, style: hueStyle(name) })),
+    more: more > 0 ? `+${more} more` : '',
+    errors: traces.some((t) => t.errorCount > 0),
+  };
 }
 
 function timeTicks(t0: number, t1: number, x: (ms: number) => number): ScatterModel['xTicks'] {
