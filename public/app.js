@@ -63,8 +63,22 @@
     }
     applyTheme();
     renderTimes();
-    // Fragments swapped in by htmx carry <time> elements too.
-    document.addEventListener('htmx:after:swap', function (e) { renderTimes(e.target); });
+    // Fragments swapped in carry <time> elements too. htmx 4 fires htmx:after:swap on the element that made
+    // the request (the clicked link), not on the new content, so listening for it formatted nothing and span
+    // details opened by a click showed raw ISO times. Watching the DOM catches every insertion — htmx swaps,
+    // trace.js's own fetches — in one place. Setting a <time>'s text adds a text node, which is skipped.
+    if (window.MutationObserver) {
+      new MutationObserver(function (records) {
+        for (var r = 0; r < records.length; r++) {
+          var added = records[r].addedNodes;
+          for (var n = 0; n < added.length; n++) {
+            var node = added[n];
+            if (node.nodeType !== 1) continue;
+            if (node.matches('time[datetime]') || node.querySelector('time[datetime]')) renderTimes(node.parentNode || node);
+          }
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    }
     document.addEventListener('keydown', function (e) {
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
       var t = e.target;

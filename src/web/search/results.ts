@@ -1,3 +1,4 @@
+import { stillArriving } from '../../analysis/arriving.js';
 import type { TraceSummary } from '../../model/query.js';
 import { encodeCursor } from '../../query/params.js';
 import type { SearchPage } from '../../query/search.js';
@@ -21,6 +22,8 @@ export interface ResultRow {
   errorCount: number;
   errorLabel: string;
   services: Array<{ name: string; style: string }>;
+  /** Its newest span ended moments ago (analysis/arriving.ts): the counts may still grow. */
+  arriving: boolean;
 }
 
 export interface ResultsModel {
@@ -93,6 +96,7 @@ function row(t: TraceSummary, slowestNs: number, nowMs: number): ResultRow {
     errorCount: t.errorCount,
     errorLabel: plural(t.errorCount, 'error'),
     services: t.services.map((name) => ({ name, style: hueStyle(name) })),
+    arriving: stillArriving(t.startTimeUnixNano + t.durationNs, nowMs),
   };
 }
 

@@ -1,3 +1,4 @@
+import { stillArriving } from '../../analysis/arriving.js';
 import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
 import type { SpanId } from '../../model/span.js';
 import { formatMs, hueStyle, isoUtc, plural } from '../format.js';
@@ -18,6 +19,8 @@ export interface TraceHeader {
   spanCount: string;
   depth: number;
   errors: number;
+  /** Its newest span ended moments ago: more may come (analysis/arriving.ts). */
+  arriving: boolean;
 }
 
 export interface WaterfallView {
@@ -45,7 +48,7 @@ export interface TracePageModel {
   origin: string;
 }
 
-export function traceHeader(tree: TraceTree): TraceHeader {
+export function traceHeader(tree: TraceTree, nowMs = Date.now()): TraceHeader {
   const root = tree.roots[0]?.span;
   const perService = new Map<string, number>();
   let depth = 0;
@@ -66,6 +69,7 @@ export function traceHeader(tree: TraceTree): TraceHeader {
     spanCount: plural(tree.spans.length, 'span'),
     depth,
     errors,
+    arriving: tree.spans.length > 0 && stillArriving(tree.endNs, nowMs),
   };
 }
 
@@ -90,8 +94,9 @@ export function tracePageModel(
   analysis: TraceAnalysis,
   opts: WaterfallOptions,
   origin: string,
+  nowMs = Date.now(),
 ): TracePageModel {
-  const header = traceHeader(tree);
+  const header = traceHeader(tree, nowMs);
   const ctx = { traceId: header.traceId, focus: opts.focus };
   const href = (id: SpanId) => spanHref(ctx, id);
   const selected = opts.selected ? tree.nodes.get(opts.selected)?.span : undefined;
