@@ -1,55 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoLike, sid, tid } from '../fixtures/demo-like.js';
 import { eventually, startServer, type TestServer } from '../helpers/server.js';
 
 /**
  * Every page names a call by what it does ("GET → pricing-api"), through analysis/span-name.ts; times and keys
- * read well in swapped-in fragments; a trace whose spans are still coming is marked. A demo-like trace: frontend
- * calls checkout (no peer name: named by the service that answered), checkout calls inventory and the
- * uninstrumented pricing-api (named by service.peer.name), and a payments call that fails.
+ * read well in swapped-in fragments; a trace whose spans are still coming is marked (fixtures/demo-like.ts).
  */
-const tid = (n: number) => n.toString(16).padStart(32, '0');
-const sid = (n: number) => n.toString(16).padStart(16, '0');
 const OLD = tid(0xa01d);
 const OLD_B = tid(0xa01e);
 const FRESH = tid(0xf5e5);
 const NOW = Date.now();
-
-interface S { id: number; parent?: number; name: string; kind: number; start: number; end: number; error?: boolean; attrs?: Record<string, string | number> }
-const kv = (a: Record<string, string | number>) =>
-  Object.entries(a).map(([key, v]) => ({ key, value: typeof v === 'string' ? { stringValue: v } : { intValue: String(v) } }));
-
-function body(trace: string, t0Ms: number, jitter: number, services: Record<string, S[]>): string {
-  const ns = (ms: number) => String(BigInt(Math.round((t0Ms + ms) * 1000)) * 1000n);
-  return JSON.stringify({
-    resourceSpans: Object.entries(services).map(([service, spans]) => ({
-      resource: { attributes: kv({ 'service.name': service }) },
-      scopeSpans: [{ scope: { name: 'test' }, spans: spans.map((s) => ({
-        traceId: trace, spanId: sid(s.id), parentSpanId: s.parent ? sid(s.parent) : '', name: s.name, kind: s.kind,
-        startTimeUnixNano: ns(s.start), endTimeUnixNano: ns(s.end + (s.id === 4 ? jitter : 0)), attributes: kv(s.attrs ?? {}),
-        status: s.error ? { code: 2, message: 'failed' } : {},
-      })) }],
-    })),
-  });
-}
-
-function demoLike(trace: string, t0Ms: number, jitter = 0): string {
-  return body(trace, t0Ms, jitter, {
-    frontend: [
-      { id: 1, name: 'GET /checkout', kind: 2, start: 0, end: 620, attrs: { 'http.route': '/checkout', 'http.request.method': 'GET' } },
-      { id: 2, parent: 1, name: 'POST', kind: 3, start: 2, end: 618, attrs: { 'http.request.method': 'POST', 'url.full': 'http://127.0.0.1:3002/checkout' } },
-    ],
-    checkout: [
-      { id: 3, parent: 2, name: 'POST /checkout', kind: 2, start: 4, end: 616, attrs: { 'http.route': '/checkout', 'http.request.method': 'POST' } },
-      { id: 4, parent: 3, name: 'GET', kind: 3, start: 6, end: 30, attrs: { 'http.request.method': 'GET', 'url.full': 'http://127.0.0.1:3003/items/1' } },
-      { id: 5, parent: 3, name: 'GET', kind: 3, start: 32, end: 566,
-        attrs: { 'http.request.method': 'GET', 'url.full': 'http://127.0.0.1:3009/quote', 'service.peer.name': 'pricing-api', 'http.response.status_code': 200 } },
-      { id: 6, parent: 3, name: 'POST', kind: 3, start: 570, end: 610, error: true,
-        attrs: { 'http.request.method': 'POST', 'url.full': 'http://127.0.0.1:3004/charge', 'http.response.status_code': 500 } },
-    ],
-    inventory: [{ id: 7, parent: 4, name: 'GET /items/:id', kind: 2, start: 8, end: 28, attrs: { 'http.route': '/items/:id' } }],
-    payments: [{ id: 8, parent: 6, name: 'POST /charge', kind: 2, start: 572, end: 608, error: true, attrs: { 'http.route': '/charge', 'http.response.status_code': 500 } }],
-  });
-}
 
 let server: TestServer;
 const get = (url: string, headers: Record<string, string> = {}) => server.ui.inject({ method: 'GET', url, headers });
