@@ -60,6 +60,9 @@ describe('calls named by what they call, on every page', () => {
     expect(res.body).toMatch(/<time datetime="[^"]+Z" data-abs>/);
     expect(res.body).toContain('http.<wbr>response.<wbr>status_code');
     expect(res.body).toContain('service.<wbr>peer.<wbr>name');
+    // Headed by what it does, with the raw span name beside it for those who search by it.
+    expect(res.body).toContain('<h2 class="details-name">GET → pricing-api</h2>');
+    expect(res.body).toMatch(/span name <code>GET<\/code>/);
   });
 });
 

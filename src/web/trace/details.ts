@@ -1,3 +1,4 @@
+import { spanLabel } from '../../analysis/span-name.js';
 import type { TraceAnalysis, TraceTree } from '../../analysis/types.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type Attributes, type Span, type SpanId } from '../../model/span.js';
 import { formatMs, hueStyle, isoUtc } from '../format.js';
@@ -21,6 +22,8 @@ export interface SpanDetails {
   spanId: SpanId;
   traceId: string;
   name: string;
+  /** What the span does, as the waterfall names it (span-name.ts): "POST → payments"; `name` when the same. */
+  label: string;
   service: string;
   hue: string;
   kind: string;
@@ -55,6 +58,7 @@ export function spanDetails(
     spanId: span.spanId,
     traceId: span.traceId,
     name: span.name,
+    label: labelOf(tree, span),
     service: span.service,
     hue: hueStyle(span.service),
     kind: SPAN_KIND_NAMES[span.kind] ?? 'unspecified',
@@ -110,3 +114,8 @@ function dropped(s: Span): string[] {
 }
 
 const nsMs = (ns: bigint) => Number(ns) / 1e6;
+
+function labelOf(tree: TraceTree, span: Span): string {
+  const node = tree.nodes.get(span.spanId);
+  return node ? spanLabel(node) : span.name;
+}
