@@ -10,8 +10,8 @@ import type { SpanNode } from './types.js';
  * it served: "GET /checkout"). The waterfall, the analysis panel, compare and the fan-out findings call this;
  * the stats (services page) join their stored operation and callee with the same `callLabel`.
  */
-export function spanLabel(node: SpanNode): string {
-  const callee = calleeOf(node);
+export function spanLabel(node: SpanNode, matched?: string): string {
+  const callee = calleeOf(node, matched);
   if (callee === '' || mentions(node.span.name, callee)) return node.span.name;
   return callLabel(node.span.name, callee);
 }
@@ -19,11 +19,12 @@ export function spanLabel(node: SpanNode): string {
 /**
  * Whom an outgoing call went to, '' for any other span. In order: the peer service the caller named
  * (`service.peer.name`, `peer.service`), the service that answered (its SERVER/CONSUMER child in another
- * service — the callee ingest matched shows up here as that child), the service of any child in another service,
- * the address or messaging destination (`host:port`, the URL's host, the queue), and for a database call
- * without an address the database system ("postgresql").
+ * service), the service of any child in another service, the service `matched` names (the callee the
+ * propagation check found in another trace: a call whose context was lost still says whom it reached), the
+ * address or messaging destination (`host:port`, the URL's host, the queue), and for a database call without
+ * an address the database system ("postgresql").
  */
-export function calleeOf(node: SpanNode): string {
+export function calleeOf(node: SpanNode, matched?: string): string {
   const { span } = node;
   if (!isOutgoing(span)) return '';
   const target = callTarget(span);
@@ -31,6 +32,7 @@ export function calleeOf(node: SpanNode): string {
   const other = node.children.filter((c) => c.span.service !== span.service && c.span.service !== '');
   const answered = other.find((c) => isIncoming(c.span)) ?? other[0];
   if (answered) return answered.span.service;
+  if (matched) return matched;
   return target?.label ?? databaseOf(span) ?? '';
 }
 

@@ -32,6 +32,14 @@ describe('spanLabel: every span named by what it does', () => {
     expect(labelOf(call({ 'http.method': 'GET', 'http.url': 'https://api.example.com/v1/rates' }))).toBe('GET → api.example.com:443');
   });
 
+  it('a call whose context was lost: the service the propagation check matched in another trace, over host:port', () => {
+    const tree = buildTree(spans(call(url)));
+    expect(spanLabel(tree.nodes.get('c')!, 'inventory')).toBe('GET → inventory');
+    // A peer name the caller gave still comes first.
+    const named = buildTree(spans(call({ ...url, 'peer.service': 'pricing-api' })));
+    expect(spanLabel(named.nodes.get('c')!, 'inventory')).toBe('GET → pricing-api');
+  });
+
   it('messaging: the destination, unless the name already says it; the consumer service when it answered', () => {
     const publish = call({ 'messaging.destination.name': 'orders' }, { name: 'publish orders', kind: 'producer' });
     expect(labelOf(publish)).toBe('publish orders');

@@ -78,8 +78,10 @@ export interface RowContext {
   axisStartNs: bigint;
   axisNs: bigint;
   baseDepth: number;
-  analysis: Pick<TraceAnalysis, 'selfTimeMs' | 'criticalPath'>;
+  analysis: Pick<TraceAnalysis, 'selfTimeMs' | 'criticalPath'> & Partial<Pick<TraceAnalysis, 'propagation'>>;
   critical: Set<SpanId>;
+  /** Calls whose context was lost, by the service the propagation check found answering them (for their label). */
+  matchedCallees: Map<SpanId, string>;
   matches: Set<SpanId>;
   forced: Set<SpanId>;
   selected?: SpanId;
@@ -106,6 +108,7 @@ export function rowContext(tree: TraceTree, analysis: RowContext['analysis'], op
     baseDepth: focusNode?.depth ?? 0,
     analysis,
     critical: new Set(analysis.criticalPath.map((p) => p.spanId)),
+    matchedCallees: new Map((analysis.propagation?.brokenLinks ?? []).map((b) => [b.clientSpanId, b.toService])),
     matches,
     forced,
     selected: opts.selected,
@@ -165,7 +168,7 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   const match = ctx.matches.has(s.spanId);
   const selected = ctx.selected === s.spanId;
   const cls = ['wf-row', error && 'err', critical && 'crit', match && 'match', selected && 'selected'].filter(Boolean).join(' ');
-  const name = spanLabel(node);
+  const name = spanLabel(node, ctx.matchedCallees.get(s.spanId));
   return {
     kind: 'row',
     cls,
