@@ -52,7 +52,7 @@ describe('statistics view', () => {
     const table = page.body.split('By service and operation')[1];
     const row = table.match(/<tr>\s*<td class="col-service">[\s\S]*?inventory[\s\S]*?<\/tr>/)![0];
     // service, operation, count, total, avg, min, max, self, critical (ms + share), errors: 4 calls of 30 ms.
-    expect(cells(row)).toEqual(['inventory', 'GET /items/:id', '4', '120 ms', '30 ms', '30 ms', '30 ms', '120 ms', '120 ms 50 %', '0']);
+    expect(cells(row)).toEqual(['inventory', 'inventory GET /items/:id', '4', '120 ms', '30 ms', '30 ms', '30 ms', '120 ms', '120 ms 50 %', '0']);
     const payments = cells(table.match(/<tr class="has-error">\s*<td class="col-service">[\s\S]*?payments[\s\S]*?<\/tr>/)![0]);
     expect(payments[9]).toBe('! 1');
     // The operation links to its spans in the waterfall; escaped span names stay escaped.
