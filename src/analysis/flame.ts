@@ -1,4 +1,5 @@
 import type { SpanId } from '../model/span.js';
+import { operationOf } from './trace-stats.js';
 import type { SpanNode, SpanRef, TraceTree } from './types.js';
 
 /**
@@ -82,7 +83,8 @@ export function flameLayout(tree: TraceTree, selfTimeMs: Readonly<Record<SpanId,
     boxes.push({
       spanId: s.spanId,
       service: s.service,
-      name: s.name,
+      // What the span does: a call by whom it called ("GET → inventory"), as the statistics name it.
+      name: operationOf(node),
       depth,
       x,
       w: totalMs > 0 ? total / totalMs : 1,
@@ -130,6 +132,6 @@ function countSubtree(node: SpanNode): number {
 
 function ancestorsOf(node: SpanNode): SpanRef[] {
   const out: SpanRef[] = [];
-  for (let p = node.parent; p; p = p.parent) out.push({ spanId: p.span.spanId, service: p.span.service, name: p.span.name });
+  for (let p = node.parent; p; p = p.parent) out.push({ spanId: p.span.spanId, service: p.span.service, name: operationOf(p) });
   return out.reverse();
 }

@@ -1,19 +1,24 @@
+import { callLabel } from '../model/semconv.js';
 import type { SpanId } from '../model/span.js';
 import { nsToMs } from './duration.js';
-import type { TraceAnalysis, TraceTree } from './types.js';
+import { callTarget, isIncoming, isOutgoing } from './semconv.js';
+import type { SpanNode, TraceAnalysis, TraceTree } from './types.js';
 
 /**
  * Jaeger's "Trace Statistics" table, and more: per service and per (service, operation), how many spans, their
  * total, average, min and max duration, their self time, their time on the critical path and its share of the
  * trace, and how many failed. Self time and the critical path are the analysis's own numbers
  * (`analysis.selfTimeMs`, `analysis.criticalPath`), summed, so the table and GET /api/traces/{id}/analysis can
- * never disagree. A span counts for the service that sent it and under its own name, as in Jaeger.
+ * never disagree. A span counts for the service that sent it, as in Jaeger, under its operation (`operationOf`):
+ * six CLIENT spans all named "GET" are "GET → pricing-api" and "GET → inventory", not one row.
  */
 
 export interface StatsRow {
   service: string;
-  /** The span name; '' on a service's total row. */
+  /** operationOf the spans ("GET → pricing-api", "GET /items/{id}"); '' on a service's total row. */
   operation: string;
+  /** The spans' own name ("GET"); '' on a service's total row. */
+  spanName: string;
   count: number;
   totalMs: number;
   avgMs: number;
@@ -47,6 +52,7 @@ export type StatsSortKey = (typeof STATS_SORT_KEYS)[number];
 interface Acc {
   service: string;
   operation: string;
+  spanName: string;
   count: number;
   totalNs: bigint;
   minNs: bigint;
@@ -70,13 +76,14 @@ export function traceStats(tree: TraceTree, analysis: TraceAnalysis): TraceStats
     const ns = s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n;
     const self = analysis.selfTimeMs[s.spanId] ?? 0;
     const crit = onPath.get(s.spanId) ?? 0;
-    for (const [map, key, operation] of [
-      [ops, `${s.service}\u0000${s.name}`, s.name],
-      [services, s.service, ''],
+    const op = operationOf(node);
+    for (const [map, key, operation, spanName] of [
+      [ops, `${s.service}\u0000${op}`, op, s.name],
+      [services, s.service, '', ''],
     ] as const) {
       let a = map.get(key);
       if (!a) {
-        a = { service: s.service, operation, count: 0, totalNs: 0n, minNs: ns, maxNs: ns, selfMs: 0, criticalMs: 0, errors: 0 };
+        a = { service: s.service, operation, spanName, count: 0, totalNs: 0n, minNs: ns, maxNs: ns, selfMs: 0, criticalMs: 0, errors: 0 };
         map.set(key, a);
       }
       a.count++;
@@ -91,6 +98,7 @@ export function traceStats(tree: TraceTree, analysis: TraceAnalysis): TraceStats
   const row = (a: Acc): StatsRow => ({
     service: a.service,
     operation: a.operation,
+    spanName: a.spanName,
     count: a.count,
     totalMs: nsToMs(a.totalNs),
     avgMs: nsToMs(a.totalNs) / a.count,
@@ -107,6 +115,19 @@ export function traceStats(tree: TraceTree, analysis: TraceAnalysis): TraceStats
     operations: sortStats([...ops.values()].map(row), 'selfMs', 'desc'),
     untracedCriticalMs,
   };
+}
+
+/**
+ * What a span does, as the rest of the UI names calls (model/semconv.ts `callLabel`): a CLIENT/PRODUCER span by
+ * whom it called — its peer service, else the service whose span answered it, else host:port or the messaging
+ * destination — and any other span by its name.
+ */
+export function operationOf(node: SpanNode): string {
+  const s = node.span;
+  if (!isOutgoing(s)) return s.name;
+  const target = callTarget(s);
+  const answered = node.children.find((c) => c.span.service !== s.service && isIncoming(c.span))?.span.service;
+  return callLabel(s.name, target?.service ?? answered ?? target?.label ?? '');
 }
 
 /** A copy sorted by one column; ties by service, then operation, so the order is stable across requests. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../src/analysis/index.js';
 import { flameLayout } from '../../src/analysis/flame.js';
-import { sortStats, traceStats } from '../../src/analysis/trace-stats.js';
+import { operationOf, sortStats, traceStats } from '../../src/analysis/trace-stats.js';
 import { buildTree } from '../../src/analysis/tree.js';
 import { spans, type SpanSpec } from '../fixtures/analysis-spans.js';
 
@@ -44,7 +44,7 @@ describe('traceStats', () => {
   it('has exactly the analysis numbers: self time per span and the critical path, summed', () => {
     const { analysis, stats, tree } = setup(CHECKOUT);
     for (const row of stats.operations) {
-      const ids = tree.spans.filter((s) => s.service === row.service && s.name === row.operation).map((s) => s.spanId);
+      const ids = [...tree.nodes.values()].filter((n) => n.span.service === row.service && operationOf(n) === row.operation).map((n) => n.span.spanId);
       expect(row.selfMs).toBeCloseTo(sum(ids.map((id) => analysis.selfTimeMs[id])), 9);
       expect(row.criticalMs).toBeCloseTo(sum(analysis.criticalPath.filter((p) => ids.includes(p.spanId)).map((p) => p.ms)), 9);
       expect(row.criticalShare).toBeCloseTo(row.criticalMs / analysis.durationMs, 12);
@@ -53,7 +53,7 @@ describe('traceStats', () => {
     expect(sum(stats.operations.map((r) => r.selfMs))).toBeCloseTo(sum(Object.values(analysis.selfTimeMs)), 9);
     expect(sum(stats.services.map((r) => r.criticalMs)) + stats.untracedCriticalMs).toBeCloseTo(analysis.durationMs, 9);
     // The DB call is on the path for its whole 60 ms; i2's concurrent cache lookups only the longer one.
-    expect(stats.operations.find((r) => r.operation === 'SELECT')!.criticalMs).toBeCloseTo(60, 9);
+    expect(stats.operations.find((r) => r.operation === 'SELECT → db')!.criticalMs).toBeCloseTo(60, 9);
     expect(stats.operations.find((r) => r.operation === 'cache')!.criticalMs).toBeCloseTo(40, 9);
   });
 
@@ -64,6 +64,19 @@ describe('traceStats', () => {
     ]);
     expect(stats.untracedCriticalMs).toBeCloseTo(20, 9);
     expect(sum(stats.services.map((r) => r.criticalMs)) + stats.untracedCriticalMs).toBeCloseTo(analysis.durationMs, 9);
+  });
+
+  it('names calls by whom they called, so calls to different services are different rows', () => {
+    const { stats } = setup([
+      { id: 'r', service: 'checkout', name: 'POST /checkout', kind: 'server', start: 0, end: 100 },
+      { id: 'p1', parent: 'r', service: 'checkout', name: 'GET', kind: 'client', start: 1, end: 40, attrs: { 'peer.service': 'pricing-api', 'server.address': '10.0.0.9' } },
+      { id: 'p2', parent: 'r', service: 'checkout', name: 'GET', kind: 'client', start: 41, end: 60, attrs: { 'server.address': 'inventory.internal', 'server.port': 8080 } },
+      { id: 'i', parent: 'p2', service: 'inventory', name: 'GET /items/{id}', kind: 'server', start: 42, end: 59 },
+      { id: 'p3', parent: 'r', service: 'checkout', name: 'GET', kind: 'client', start: 61, end: 70, attrs: { 'server.address': 'cdn.example', 'server.port': 443 } },
+      { id: 'p4', parent: 'r', service: 'checkout', name: 'GET', kind: 'client', start: 71, end: 80, attrs: { 'server.address': 'cdn.example', 'server.port': 443 } },
+    ]);
+    const calls = stats.operations.filter((r) => r.spanName === 'GET').map((r) => [r.operation, r.count]);
+    expect(calls.sort()).toEqual([['GET → cdn.example:443', 2], ['GET → inventory', 1], ['GET → pricing-api', 1]]);
   });
 
   it('sorts by any column, both ways, with ties by name', () => {

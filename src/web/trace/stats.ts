@@ -83,7 +83,7 @@ export function statsPageModel(
     service: r.service,
     hue: hueStyle(r.service),
     operation: r.operation,
-    findHref: `/trace/${id}?find=${encodeURIComponent(r.operation || r.service)}`,
+    findHref: `/trace/${id}?find=${encodeURIComponent(r.spanName || r.service)}`,
     count: r.count.toLocaleString('en'),
     total: formatMs(r.totalMs),
     avg: formatMs(r.avgMs),
