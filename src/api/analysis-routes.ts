@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { traceStats } from '../analysis/trace-stats.js';
 import { NotFoundError } from '../model/errors.js';
 import { parseTraceId } from '../model/ids.js';
 import type { TraceId } from '../model/span.js';
@@ -24,7 +25,8 @@ export async function analysisRoutes(app: FastifyInstance, opts: { query: QueryS
     const id = parseTraceId(req.params.traceId);
     const trace = query.analysedTrace(id);
     if (!trace) throw notFound(id);
-    return trace.analysis;
+    // `statistics`: the trace page's Statistics tab, from these same self times and critical path.
+    return { ...trace.analysis, statistics: traceStats(trace.tree, trace.analysis) };
   });
 
   app.get<{ Params: { traceId: string }; Querystring: { expect?: string } }>(

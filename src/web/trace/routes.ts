@@ -10,6 +10,10 @@ import { renderPage, wantsFragment } from '../render.js';
 import { spanDetails } from './details.js';
 import { tracePageModel } from './page-model.js';
 import { childRows, rowContext, spanHref } from './waterfall.js';
+import { traceFlameView } from './flame.js';
+import { traceLinksView } from './links.js';
+import { openTraceRoute } from './open.js';
+import { traceStatsView } from './stats.js';
 
 const VARY = 'HX-Request, HX-Request-Type';
 
@@ -58,6 +62,12 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
     const items = childRows(node, from, to, rowContext(tree, analysis, { focus }));
     return renderPage(req, reply, { page: 'partials/trace-rows' }, { items });
   });
+
+  // The trace's other views (tabs in trace-header.eta) and the top bar's open-by-ID box.
+  await traceStatsView(app, deps);
+  await traceFlameView(app, deps);
+  await traceLinksView(app, deps);
+  await openTraceRoute(app);
 
   app.get('/trace/:traceId/otlp.json', { schema: { params } }, async (req: Req, reply) => {
     const id = parseTraceId(req.params.traceId);
