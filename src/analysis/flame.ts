@@ -1,5 +1,5 @@
 import type { SpanId } from '../model/span.js';
-import { operationOf } from './trace-stats.js';
+import { spanLabel } from './span-name.js';
 import type { SpanNode, SpanRef, TraceTree } from './types.js';
 
 /**
@@ -84,7 +84,7 @@ export function flameLayout(tree: TraceTree, selfTimeMs: Readonly<Record<SpanId,
       spanId: s.spanId,
       service: s.service,
       // What the span does: a call by whom it called ("GET → inventory"), as the statistics name it.
-      name: operationOf(node),
+      name: spanLabel(node),
       depth,
       x,
       w: totalMs > 0 ? total / totalMs : 1,
@@ -132,6 +132,6 @@ function countSubtree(node: SpanNode): number {
 
 function ancestorsOf(node: SpanNode): SpanRef[] {
   const out: SpanRef[] = [];
-  for (let p = node.parent; p; p = p.parent) out.push({ spanId: p.span.spanId, service: p.span.service, name: operationOf(p) });
+  for (let p = node.parent; p; p = p.parent) out.push({ spanId: p.span.spanId, service: p.span.service, name: spanLabel(p) });
   return out.reverse();
 }

@@ -1,21 +1,20 @@
-import { callLabel } from '../model/semconv.js';
 import type { SpanId } from '../model/span.js';
 import { nsToMs } from './duration.js';
-import { callTarget, isIncoming, isOutgoing } from './semconv.js';
-import type { SpanNode, TraceAnalysis, TraceTree } from './types.js';
+import { spanLabel } from './span-name.js';
+import type { TraceAnalysis, TraceTree } from './types.js';
 
 /**
  * Jaeger's "Trace Statistics" table, and more: per service and per (service, operation), how many spans, their
  * total, average, min and max duration, their self time, their time on the critical path and its share of the
  * trace, and how many failed. Self time and the critical path are the analysis's own numbers
  * (`analysis.selfTimeMs`, `analysis.criticalPath`), summed, so the table and GET /api/traces/{id}/analysis can
- * never disagree. A span counts for the service that sent it, as in Jaeger, under its operation (`operationOf`):
+ * never disagree. A span counts for the service that sent it, as in Jaeger, under its operation (`spanLabel`, the one name of what a span does):
  * six CLIENT spans all named "GET" are "GET → pricing-api" and "GET → inventory", not one row.
  */
 
 export interface StatsRow {
   service: string;
-  /** operationOf the spans ("GET → pricing-api", "GET /items/{id}"); '' on a service's total row. */
+  /** spanLabel of the spans ("GET → pricing-api", "GET /items/{id}"); '' on a service's total row. */
   operation: string;
   /** The spans' own name ("GET"); '' on a service's total row. */
   spanName: string;
@@ -76,7 +75,7 @@ export function traceStats(tree: TraceTree, analysis: TraceAnalysis): TraceStats
     const ns = s.endTimeUnixNano > s.startTimeUnixNano ? s.endTimeUnixNano - s.startTimeUnixNano : 0n;
     const self = analysis.selfTimeMs[s.spanId] ?? 0;
     const crit = onPath.get(s.spanId) ?? 0;
-    const op = operationOf(node);
+    const op = spanLabel(node);
     for (const [map, key, operation, spanName] of [
       [ops, `${s.service}\u0000${op}`, op, s.name],
       [services, s.service, '', ''],
@@ -117,18 +116,6 @@ export function traceStats(tree: TraceTree, analysis: TraceAnalysis): TraceStats
   };
 }
 
-/**
- * What a span does, as the rest of the UI names calls (model/semconv.ts `callLabel`): a CLIENT/PRODUCER span by
- * whom it called — its peer service, else the service whose span answered it, else host:port or the messaging
- * destination — and any other span by its name.
- */
-export function operationOf(node: SpanNode): string {
-  const s = node.span;
-  if (!isOutgoing(s)) return s.name;
-  const target = callTarget(s);
-  const answered = node.children.find((c) => c.span.service !== s.service && isIncoming(c.span))?.span.service;
-  return callLabel(s.name, target?.service ?? answered ?? target?.label ?? '');
-}
 
 /** A copy sorted by one column; ties by service, then operation, so the order is stable across requests. */
 export function sortStats(rows: readonly StatsRow[], key: StatsSortKey, dir: 'asc' | 'desc'): StatsRow[] {

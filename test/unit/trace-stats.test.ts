@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../src/analysis/index.js';
 import { flameLayout } from '../../src/analysis/flame.js';
-import { operationOf, sortStats, traceStats } from '../../src/analysis/trace-stats.js';
+import { spanLabel } from '../../src/analysis/span-name.js';
+import { sortStats, traceStats } from '../../src/analysis/trace-stats.js';
 import { buildTree } from '../../src/analysis/tree.js';
 import { spans, type SpanSpec } from '../fixtures/analysis-spans.js';
 
@@ -44,7 +45,7 @@ describe('traceStats', () => {
   it('has exactly the analysis numbers: self time per span and the critical path, summed', () => {
     const { analysis, stats, tree } = setup(CHECKOUT);
     for (const row of stats.operations) {
-      const ids = [...tree.nodes.values()].filter((n) => n.span.service === row.service && operationOf(n) === row.operation).map((n) => n.span.spanId);
+      const ids = [...tree.nodes.values()].filter((n) => n.span.service === row.service && spanLabel(n) === row.operation).map((n) => n.span.spanId);
       expect(row.selfMs).toBeCloseTo(sum(ids.map((id) => analysis.selfTimeMs[id])), 9);
       expect(row.criticalMs).toBeCloseTo(sum(analysis.criticalPath.filter((p) => ids.includes(p.spanId)).map((p) => p.ms)), 9);
       expect(row.criticalShare).toBeCloseTo(row.criticalMs / analysis.durationMs, 12);
