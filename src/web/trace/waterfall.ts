@@ -1,16 +1,22 @@
 import type { SpanNode, TraceAnalysis, TraceTree } from '../../analysis/types.js';
 import { SPAN_KIND_NAMES, type Span, type SpanId } from '../../model/span.js';
-import { formatMs, hueStyle } from '../format.js';
+import { criticalStretches, type CriticalStretch } from '../../analysis/time.js';
+import { formatMs, hueStyle, plural } from '../format.js';
 import { spanMatches } from './find.js';
 
 /**
  * The waterfall's view model: rows with bar offsets already computed, nested as the span tree is.
  *
  * A trace may hold 10,000 spans; rendering them all makes a 5 MB page the browser chokes on. So rows are
- * rendered depth first until ROW_BUDGET is spent or OPEN_DEPTH levels are open; deeper subtrees are rendered
- * closed with their children loaded on demand (/trace/{id}/subtree/{spanId}), and siblings past the budget
- * become one "N more spans" row. Spans the reader asked for (the selected span, find matches) and their
- * ancestors are always rendered, so a deep link or a match is never hidden behind a placeholder.
+ * chosen breadth first until ROW_BUDGET is spent: a span's children are opened only when all of them fit
+ * (the first level takes what fits), so the first view shows the trace's shape level by level and every
+ * subtree left closed is summarised on its row ("412 spans below, 3 errors"). Closed subtrees load on
+ * demand (/trace/{id}/subtree/{spanId}); siblings past the budget become one "N more spans" row. Spans the
+ * reader asked for (the selected span, find matches, a finding's spans) and their ancestors are always
+ * rendered, so a deep link or a match is never hidden behind a placeholder.
+ *
+ * The axis is the whole trace (or the focused subtree), or a zoomed window of it (`from`/`to`, ms from
+ * the axis start): bars are clipped to the window and the ticks label the window.
  */
 
 export const ROW_BUDGET = 300;
@@ -18,9 +24,15 @@ export const OPEN_DEPTH = 12;
 /** Matches beyond this many are counted but not forced open: the budget still applies to them. */
 const MAX_FORCED_MATCHES = 100;
 
+/** A stretch of the bar on the critical path, positioned in % of the drawn bar. */
+export interface CritSegment {
+  style: string;
+  ms: number;
+}
+
 export interface Row {
   kind: 'row';
-  /** CSS classes of the row: wf-row plus err, crit, match, selected. */
+  /** CSS classes of the row: wf-row plus err, crit, match, marked, selected, out (outside the zoom window). */
   cls: string;
   spanId: SpanId;
   name: string;
@@ -39,9 +51,14 @@ export interface Row {
   title: string;
   error: boolean;
   critical: boolean;
+  /** Where on the bar the critical path runs (Jaeger's darker band), and the ms of each stretch. */
+  crit: CritSegment[];
   match: boolean;
+  marked: boolean;
   selected: boolean;
   state: 'leaf' | 'open' | 'lazy';
+  /** For a closed subtree: "412 spans below, 3 errors" (its row shows the subtree's whole extent). */
+  summary: string;
   /** Direct children; the lazy placeholder says how many will load. */
   childCount: number;
   children: Item[];
@@ -52,6 +69,8 @@ export interface Row {
 export interface More {
   kind: 'more';
   count: number;
+  /** "4,212 spans with their children, 3 errors", or ''. */
+  summary: string;
   url: string;
   focusUrl: string;
   indent: number;
@@ -69,26 +88,51 @@ export interface WaterfallOptions {
   find?: string;
   /** Render only this span's subtree, on its own time axis. */
   focus?: SpanId;
+  /** Render these rows (and their ancestors) without selecting them: `e` jumping to an error not loaded yet. */
+  reveal?: SpanId;
+  /** Highlight these spans (a finding's spans), rendered whatever the budget. */
+  mark?: SpanId[];
+  /** Zoom: the window shown, in ms from the axis start (the trace's or the focused subtree's). */
+  from?: number;
+  to?: number;
+}
+
+/** Subtree facts for the summaries of closed rows. */
+interface SubtreeStats {
+  spans: number;
+  errors: number;
 }
 
 /** What the rows need besides the span: the axis, the analysis, and the spans that must be shown. */
 export interface RowContext {
   traceId: string;
+  /** The zoom window: bars and ticks are drawn on [axisStartNs, axisStartNs + axisNs]. */
   axisStartNs: bigint;
   axisNs: bigint;
+  /** The whole axis (trace or focused subtree), for the minimap and tick labels. */
+  baseStartNs: bigint;
+  baseNs: bigint;
+  zoomed: boolean;
   baseDepth: number;
   analysis: Pick<TraceAnalysis, 'selfTimeMs' | 'criticalPath'>;
   critical: Set<SpanId>;
+  stretches: Map<SpanId, CriticalStretch[]>;
   matches: Set<SpanId>;
+  marked: Set<SpanId>;
   forced: Set<SpanId>;
   selected?: SpanId;
   focus?: SpanId;
-  budget: { left: number };
+  /** Rows chosen by the breadth-first plan, and the spans whose children are rendered open. */
+  included: Set<SpanId>;
+  open: Set<SpanId>;
+  stats: Map<SpanId, SubtreeStats>;
 }
 
 export function rowContext(tree: TraceTree, analysis: RowContext['analysis'], opts: WaterfallOptions): RowContext {
   const focusNode = opts.focus ? tree.nodes.get(opts.focus) : undefined;
   const { startNs, endNs } = focusNode ? subtreeWindow(focusNode) : tree;
+  const baseNs = endNs > startNs ? endNs - startNs : 1n;
+  const win = zoomWindow(baseNs, opts.from, opts.to);
   const matches = new Set<SpanId>();
   const q = (opts.find ?? '').trim();
   if (q !== '') for (const s of tree.spans) if (spanMatches(s, q)) matches.add(s.spanId);
@@ -97,30 +141,121 @@ export function rowContext(tree: TraceTree, analysis: RowContext['analysis'], op
     for (let n = id ? tree.nodes.get(id) : undefined; n && !forced.has(n.span.spanId); n = n.parent) forced.add(n.span.spanId);
   };
   force(opts.selected);
+  force(opts.reveal);
+  const marked = new Set((opts.mark ?? []).filter((id) => tree.nodes.has(id)).slice(0, MAX_FORCED_MATCHES));
+  marked.forEach(force);
   [...matches].slice(0, MAX_FORCED_MATCHES).forEach(force);
   return {
     traceId: tree.spans[0]?.traceId ?? '',
-    axisStartNs: startNs,
-    axisNs: endNs > startNs ? endNs - startNs : 1n,
+    axisStartNs: startNs + win.fromNs,
+    axisNs: win.toNs - win.fromNs,
+    baseStartNs: startNs,
+    baseNs,
+    zoomed: win.zoomed,
     baseDepth: focusNode?.depth ?? 0,
     analysis,
     critical: new Set(analysis.criticalPath.map((p) => p.spanId)),
+    stretches: criticalStretches(tree),
     matches,
+    marked,
     forced,
     selected: opts.selected,
     focus: focusNode?.span.spanId,
-    budget: { left: ROW_BUDGET },
+    included: new Set(),
+    open: new Set(),
+    stats: subtreeStats(tree),
   };
+}
+
+/** The zoom window in ns from the axis start; out-of-range or empty windows fall back to the whole axis. */
+function zoomWindow(baseNs: bigint, from?: number, to?: number): { fromNs: bigint; toNs: bigint; zoomed: boolean } {
+  const whole = { fromNs: 0n, toNs: baseNs, zoomed: false };
+  if (from === undefined && to === undefined) return whole;
+  const f = BigInt(Math.round(Math.max(0, from ?? 0) * 1e6));
+  const t0 = to === undefined ? baseNs : BigInt(Math.round(to * 1e6));
+  const t = t0 > baseNs ? baseNs : t0;
+  if (t - f < 1000n) return whole; // under a microsecond: nothing to see
+  return { fromNs: f, toNs: t, zoomed: f > 0n || t < baseNs };
+}
+
+/**
+ * The breadth-first plan: which rows to render and which spans to open, for `start` (the roots, or a
+ * placeholder's children). A span opens only when all its children fit in what is left, except a first-level
+ * span, which takes what fits (a root with 2,000 children shows its first 299 and "N more"). Forced spans and
+ * their ancestors are added after, whatever the budget.
+ */
+function plan(tree: TraceTree, start: SpanNode[], ctx: RowContext): void {
+  let left = ROW_BUDGET;
+  const queue: SpanNode[] = [];
+  for (const n of start) {
+    if (left <= 0) break;
+    ctx.included.add(n.span.spanId);
+    queue.push(n);
+    left--;
+  }
+  const first = new Set(queue);
+  for (let i = 0; i < queue.length && left > 0; i++) {
+    const n = queue[i];
+    const kids = n.children;
+    if (kids.length === 0 || n.depth - ctx.baseDepth >= OPEN_DEPTH) continue;
+    if (kids.length > left && !(first.has(n) && first.size === 1)) continue;
+    ctx.open.add(n.span.spanId);
+    for (const k of kids.slice(0, left)) {
+      ctx.included.add(k.span.spanId);
+      queue.push(k);
+    }
+    left -= Math.min(left, kids.length);
+  }
+  // `forced` holds each forced span's ancestors too; each of them is opened so the span below shows.
+  for (const id of ctx.forced) {
+    ctx.included.add(id);
+    const parent = tree.nodes.get(id)?.parent;
+    if (parent) ctx.open.add(parent.span.spanId);
+  }
+}
+
+function subtreeStats(tree: TraceTree): Map<SpanId, SubtreeStats> {
+  const out = new Map<SpanId, SubtreeStats>();
+  // Post-order without recursion: visit in pre-order, then fold children into parents in reverse.
+  const order: SpanNode[] = [];
+  const stack = [...tree.roots];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    order.push(n);
+    stack.push(...n.children);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    let spans = 1;
+    let errors = n.span.error ? 1 : 0;
+    for (const c of n.children) {
+      const cs = out.get(c.span.spanId);
+      if (cs) {
+        spans += cs.spans;
+        errors += cs.errors;
+      }
+    }
+    out.set(n.span.spanId, { spans, errors });
+  }
+  return out;
+}
+
+function belowSummary(node: SpanNode, ctx: RowContext): string {
+  const st = ctx.stats.get(node.span.spanId);
+  if (!st || st.spans <= 1) return '';
+  return `${plural(st.spans - 1, 'span')} below${st.errors ? `, ${plural(st.errors, 'error')}` : ''}`;
 }
 
 /** The rows for the whole trace, or for the focused span's subtree. */
 export function waterfallRows(tree: TraceTree, ctx: RowContext): Item[] {
   const focusNode = ctx.focus ? tree.nodes.get(ctx.focus) : undefined;
-  return itemsOf(focusNode ? [focusNode] : tree.roots, 0, ctx.focus ?? '', ctx);
+  const start = focusNode ? [focusNode] : tree.roots;
+  plan(tree, start, ctx);
+  return itemsOf(start, 0, ctx.focus ?? '', ctx);
 }
 
 /** Children `from`…`to` of one span, for the subtree fragment that fills a placeholder. */
-export function childRows(node: SpanNode, from: number, to: number, ctx: RowContext): Item[] {
+export function childRows(tree: TraceTree, node: SpanNode, from: number, to: number, ctx: RowContext): Item[] {
+  plan(tree, node.children.slice(from, to), ctx);
   return itemsOf(node.children.slice(0, to), from, node.span.spanId, ctx);
 }
 
@@ -130,13 +265,24 @@ function itemsOf(nodes: SpanNode[], from: number, parentId: SpanId, ctx: RowCont
   const flush = (to: number) => {
     if (pending < 0) return;
     const n = nodes[pending];
-    const url = `${base(ctx)}/subtree/${parentId}?from=${pending}&to=${to}${focusQuery(ctx)}`;
-    items.push({ kind: 'more', count: to - pending, url, focusUrl: focusHref(ctx, parentId), indent: indentOf(n, ctx) });
+    const url = `${base(ctx)}/subtree/${parentId}?first=${pending}&end=${to}${carry(ctx)}`;
+    let spans = 0;
+    let errors = 0;
+    for (let i = pending; i < to; i++) {
+      const st = ctx.stats.get(nodes[i].span.spanId);
+      spans += st?.spans ?? 1;
+      errors += st?.errors ?? 0;
+    }
+    const summary =
+      spans > to - pending || errors > 0
+        ? `${plural(spans, 'span')} with their children${errors ? `, ${plural(errors, 'error')}` : ''}`
+        : '';
+    items.push({ kind: 'more', count: to - pending, summary, url, focusUrl: focusHref(ctx, parentId), indent: indentOf(n, ctx) });
     pending = -1;
   };
   for (let i = from; i < nodes.length; i++) {
     const n = nodes[i];
-    if (ctx.budget.left <= 0 && !ctx.forced.has(n.span.spanId)) {
+    if (!ctx.included.has(n.span.spanId)) {
       if (pending < 0) pending = i;
       continue;
     }
@@ -149,21 +295,27 @@ function itemsOf(nodes: SpanNode[], from: number, parentId: SpanId, ctx: RowCont
 
 function rowOf(node: SpanNode, ctx: RowContext): Row {
   const s = node.span;
-  ctx.budget.left--;
   const rel = node.depth - ctx.baseDepth;
   const hasChildren = node.children.length > 0;
-  const open = hasChildren && (ctx.forced.has(s.spanId) || (rel < OPEN_DEPTH && ctx.budget.left > 0));
+  const open = hasChildren && ctx.open.has(s.spanId);
   const durMs = nsMs(s.endTimeUnixNano - s.startTimeUnixNano);
   const selfMs = ctx.analysis.selfTimeMs[s.spanId] ?? durMs;
   const left = pct(s.startTimeUnixNano - ctx.axisStartNs, ctx.axisNs);
-  const width = Math.max(pct(s.endTimeUnixNano - s.startTimeUnixNano, ctx.axisNs), 0.15);
+  const right = pct(s.endTimeUnixNano - ctx.axisStartNs, ctx.axisNs);
+  const out = s.endTimeUnixNano < ctx.axisStartNs || s.startTimeUnixNano > ctx.axisStartNs + ctx.axisNs;
+  const width = Math.max(right - left, 0.15);
   // Duration text: inside a wide bar, else after it, or before it when the bar reaches the right edge.
   const labelPos = width > 25 ? 'inside' : left + width > 78 ? 'left' : 'right';
   const error = s.error;
   const critical = ctx.critical.has(s.spanId);
   const match = ctx.matches.has(s.spanId);
+  const marked = ctx.marked.has(s.spanId);
   const selected = ctx.selected === s.spanId;
-  const cls = ['wf-row', error && 'err', critical && 'crit', match && 'match', selected && 'selected'].filter(Boolean).join(' ');
+  const cls = ['wf-row', error && 'err', critical && 'crit', match && 'match', marked && 'marked', selected && 'selected', out && 'out']
+    .filter(Boolean)
+    .join(' ');
+  const crit = critSegments(ctx.stretches.get(s.spanId) ?? [], left, Math.min(width, 100 - left), ctx);
+  const summary = open || !hasChildren ? '' : belowSummary(node, ctx);
   return {
     kind: 'row',
     cls,
@@ -178,32 +330,55 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
     barStyle: `${hueStyle(s.service)}; left: ${fix(left)}%; width: ${fix(Math.min(width, 100 - left))}%`,
     labelStyle: labelPos === 'left' ? `right: ${fix(100 - left)}%` : labelPos === 'inside' ? `left: ${fix(left)}%` : `left: ${fix(left + width)}%`,
     labelPos,
-    duration: formatMs(durMs),
+    duration: summary ? `${formatMs(durMs)} · ${summary}` : formatMs(durMs),
     self: formatMs(selfMs),
     title:
       `${s.service} · ${s.name} · ${formatMs(durMs)} (self ${formatMs(selfMs)})` +
-      `${error ? ' · error' : ''}${critical ? ' · on the critical path' : ''}`,
+      `${error ? ' · error' : ''}${crit.length ? ` · ${formatMs(crit.reduce((t, c) => t + c.ms, 0))} on the critical path` : ''}` +
+      `${summary ? ` · ${summary}` : ''}`,
     error,
     critical,
+    crit,
     match,
+    marked,
     selected,
     state: !hasChildren ? 'leaf' : open ? 'open' : 'lazy',
+    summary,
     childCount: node.children.length,
     children: open ? itemsOf(node.children, 0, s.spanId, ctx) : [],
-    lazyUrl: `${base(ctx)}/subtree/${s.spanId}${focusQuery(ctx, '?')}`,
+    lazyUrl: `${base(ctx)}/subtree/${s.spanId}${carry(ctx, '?')}`,
     focusUrl: focusHref(ctx, s.spanId),
   };
 }
 
-/** Ticks at a round step (1, 2 or 5 × 10ⁿ ms) giving four to eight ticks, labelled with their offset. */
+/** The critical path's stretches of one span, as bands positioned in % of its drawn (clipped) bar. */
+function critSegments(list: CriticalStretch[], barLeft: number, barWidth: number, ctx: RowContext): CritSegment[] {
+  const out: CritSegment[] = [];
+  for (const st of list) {
+    const l = pct(st.startNs - ctx.axisStartNs, ctx.axisNs);
+    const r = pct(st.endNs - ctx.axisStartNs, ctx.axisNs);
+    const ms = nsMs(st.endNs - st.startNs);
+    const inBarL = barWidth > 0 ? ((l - barLeft) / barWidth) * 100 : 0;
+    const inBarW = barWidth > 0 ? Math.max(((r - l) / barWidth) * 100, 0) : 0;
+    out.push({ style: `left: ${fix(Math.max(0, inBarL))}%; width: ${fix(Math.min(inBarW, 100))}%`, ms });
+  }
+  return out;
+}
+
+/**
+ * Ticks at a round step (1, 2 or 5 × 10ⁿ ms) giving four to eight ticks across the window, labelled with
+ * their offset from the axis start (so a zoomed window reads "120 ms, 140 ms…", not "0 ms" again).
+ */
 export function axisTicks(ctx: RowContext): Tick[] {
   const total = nsMs(ctx.axisNs);
+  const offset = nsMs(ctx.axisStartNs - ctx.baseStartNs);
   const raw = total / 5;
   const mag = 10 ** Math.floor(Math.log10(raw || 1));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const ticks: Tick[] = [];
-  for (let t = 0; t < total * 0.93 && ticks.length < 12; t += step) {
-    ticks.push({ style: `left: ${fix((t / total) * 100)}%`, label: t === 0 ? '0 ms' : formatMs(t) });
+  const first = Math.ceil(offset / step - 1e-9) * step;
+  for (let t = first; t - offset < total * 0.93 && ticks.length < 12; t += step) {
+    ticks.push({ style: `left: ${fix(((t - offset) / total) * 100)}%`, label: t === 0 ? '0 ms' : formatMs(t) });
   }
   return ticks;
 }
@@ -221,9 +396,22 @@ function subtreeWindow(root: SpanNode): { startNs: bigint; endNs: bigint } {
 }
 
 const base = (ctx: RowContext) => `/trace/${ctx.traceId}`;
-const focusQuery = (ctx: RowContext, sep = '&') => (ctx.focus ? `${sep}focus=${ctx.focus}` : '');
-export const spanHref = (ctx: Pick<RowContext, 'traceId' | 'focus'>, spanId: SpanId) =>
-  `/trace/${ctx.traceId}?${ctx.focus ? `focus=${ctx.focus}&` : ''}span=${spanId}`;
+/** The query a fragment URL carries so its rows use the same axis: the focus and the zoom window. */
+export function carry(ctx: Pick<RowContext, 'focus' | 'zoomed' | 'axisStartNs' | 'axisNs' | 'baseStartNs'>, sep = '&'): string {
+  const parts: string[] = [];
+  if (ctx.focus) parts.push(`focus=${ctx.focus}`);
+  if (ctx.zoomed) {
+    const from = nsMs(ctx.axisStartNs - ctx.baseStartNs);
+    parts.push(`from=${msParam(from)}`, `to=${msParam(from + nsMs(ctx.axisNs))}`);
+  }
+  return parts.length ? sep + parts.join('&') : '';
+}
+/** A window bound in ms, to the µs: short enough for a URL, fine enough for any zoom. */
+export const msParam = (ms: number) => String(Math.round(ms * 1000) / 1000);
+/** A span's page URL; the `#span-…` anchor makes a page load without JavaScript open at the span's row. */
+export const spanHref = (ctx: Pick<RowContext, 'traceId' | 'focus'>, spanId: SpanId, mark?: SpanId[]) =>
+  `/trace/${ctx.traceId}?${ctx.focus ? `focus=${ctx.focus}&` : ''}span=${spanId}` +
+  `${mark && mark.length ? `&mark=${mark.slice(0, MAX_FORCED_MATCHES).join(',')}` : ''}#span-${spanId}`;
 const focusHref = (ctx: RowContext, spanId: SpanId) => `${base(ctx)}?focus=${spanId}`;
 const indentOf = (n: SpanNode, ctx: RowContext) => Math.min(n.depth - ctx.baseDepth, 24);
 const nsMs = (ns: bigint) => Number(ns) / 1e6;
