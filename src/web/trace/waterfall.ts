@@ -180,33 +180,53 @@ function zoomWindow(baseNs: bigint, from?: number, to?: number): { fromNs: bigin
 
 /**
  * The breadth-first plan: which rows to render and which spans to open, for `start` (the roots, or a
- * placeholder's children). A span opens only when all its children fit in what is left, except a first-level
- * span, which takes what fits (a root with 2,000 children shows its first 299 and "N more"). Forced spans and
- * their ancestors are added after, whatever the budget.
+ * placeholder's children), level by level. A level opens whole when all its children fit in what is left, so
+ * the view never spends the budget on one corner of the trace; when a level does not fit, only spans with a
+ * few children (SMALL_OPEN) open, and everything else stays closed, summarised on its row. A single first-level
+ * span with more children than the budget (a root with 2,000 children) shows the first that fit and "N more".
+ * Forced spans and their ancestors are added after, whatever the budget.
  */
+const SMALL_OPEN = 3;
+
 function plan(tree: TraceTree, start: SpanNode[], ctx: RowContext): void {
   let left = ROW_BUDGET;
-  const queue: SpanNode[] = [];
+  let level: SpanNode[] = [];
   for (const n of start) {
     if (left <= 0) break;
     ctx.included.add(n.span.spanId);
-    queue.push(n);
+    level.push(n);
     left--;
   }
-  const first = new Set(queue);
-  for (let i = 0; i < queue.length && left > 0; i++) {
-    const n = queue[i];
-    const kids = n.children;
-    if (kids.length === 0 || n.depth - ctx.baseDepth >= OPEN_DEPTH) continue;
-    if (kids.length > left && !(first.has(n) && first.size === 1)) continue;
+  const openAll = (n: SpanNode, next: SpanNode[]) => {
     ctx.open.add(n.span.spanId);
-    for (const k of kids.slice(0, left)) {
+    const kids = n.children.slice(0, left);
+    for (const k of kids) {
       ctx.included.add(k.span.spanId);
-      queue.push(k);
+      next.push(k);
     }
-    left -= Math.min(left, kids.length);
+    left -= kids.length;
+  };
+  if (level.length === 1 && level[0].children.length > left && level[0].depth - ctx.baseDepth < OPEN_DEPTH) {
+    const next: SpanNode[] = [];
+    openAll(level[0], next);
+    return forceRows(tree, ctx);
   }
-  // `forced` holds each forced span's ancestors too; each of them is opened so the span below shows.
+  while (level.length > 0 && left > 0) {
+    const openable = level.filter((n) => n.children.length > 0 && n.depth - ctx.baseDepth < OPEN_DEPTH);
+    const need = openable.reduce((t, n) => t + n.children.length, 0);
+    const next: SpanNode[] = [];
+    if (need <= left) {
+      for (const n of openable) openAll(n, next);
+    } else {
+      for (const n of openable) if (n.children.length <= SMALL_OPEN && n.children.length <= left) openAll(n, next);
+    }
+    level = next;
+  }
+  forceRows(tree, ctx);
+}
+
+/** `forced` holds each forced span's ancestors too; each of them is opened so the span below shows. */
+function forceRows(tree: TraceTree, ctx: RowContext): void {
   for (const id of ctx.forced) {
     ctx.included.add(id);
     const parent = tree.nodes.get(id)?.parent;
