@@ -108,7 +108,7 @@ function viewOptions(req: Req): WaterfallOptions {
 /** A zoom bound: ms from the axis start, a plain non-negative decimal. */
 function optMs(text: string | undefined, param: string): number | undefined {
   if (text === undefined || text === '') return undefined;
-  if (!/^\d{1,12}(\.\d{1,6})?$/.test(text)) throw new InvalidInputError(`${param} must be a number of ms from the trace's start`, param);
+  if (!/^\d{1,12}(\.\d{1,9})?$/.test(text)) throw new InvalidInputError(`${param} must be a number of ms from the trace's start`, param);
   return Number(text);
 }
 

@@ -371,18 +371,36 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   };
 }
 
-/** The critical path's stretches of one span, as bands positioned in % of its drawn (clipped) bar. */
+/** Bands drawn per bar at most: a parent of 100 sequential calls has 100 stretches, a few px each. */
+const MAX_BANDS = 16;
+
+/**
+ * The critical path's stretches of one span, as bands positioned in % of its drawn (clipped) bar. Stretches
+ * closer than a few pixels apart are drawn as one band (gap at first 0.3 % of the axis, doubled until at most
+ * MAX_BANDS remain); a band's `ms` is the sum of the stretches it draws, never the gaps, so the bands' ms add
+ * up to the span's time on the path.
+ */
 function critSegments(list: CriticalStretch[], barLeft: number, barWidth: number, ctx: RowContext): CritSegment[] {
-  const out: CritSegment[] = [];
-  for (const st of list) {
-    const l = pct(st.startNs - ctx.axisStartNs, ctx.axisNs);
-    const r = pct(st.endNs - ctx.axisStartNs, ctx.axisNs);
-    const ms = nsMs(st.endNs - st.startNs);
-    const inBarL = barWidth > 0 ? ((l - barLeft) / barWidth) * 100 : 0;
-    const inBarW = barWidth > 0 ? Math.max(((r - l) / barWidth) * 100, 0) : 0;
-    out.push({ style: `left: ${fix(Math.max(0, inBarL))}%; width: ${fix(Math.min(inBarW, 100))}%`, ms });
+  const spans = list.map((st) => ({
+    l: pct(st.startNs - ctx.axisStartNs, ctx.axisNs),
+    r: pct(st.endNs - ctx.axisStartNs, ctx.axisNs),
+    ms: nsMs(st.endNs - st.startNs),
+  }));
+  let bands = spans;
+  for (let gap = 0.3; ; gap *= 2) {
+    bands = [];
+    for (const b of spans) {
+      const last = bands[bands.length - 1];
+      if (last && b.l - last.r < gap) bands[bands.length - 1] = { l: last.l, r: Math.max(last.r, b.r), ms: last.ms + b.ms };
+      else bands.push({ ...b });
+    }
+    if (bands.length <= MAX_BANDS || gap > 100) break;
   }
-  return out;
+  return bands.map((b) => {
+    const inBarL = barWidth > 0 ? ((b.l - barLeft) / barWidth) * 100 : 0;
+    const inBarW = barWidth > 0 ? Math.max(((b.r - b.l) / barWidth) * 100, 0) : 0;
+    return { style: `left: ${fix(Math.max(0, inBarL))}%; width: ${fix(Math.min(inBarW, 100))}%`, ms: b.ms };
+  });
 }
 
 /**
