@@ -123,6 +123,26 @@ describe('waterfall in Chromium', () => {
     });
   }
 
+  it('expand all opens the closed subtrees and loads their rows as they come into view', async () => {
+    const w = await watchedPage(browser, server.uiUrl);
+    const { page } = w;
+    await page.goto(`${server.uiUrl}/trace/${MID}`);
+    const rows = () => page.locator('#waterfall .wf-row').count();
+    const first = await rows();
+    // A grandchild of the root (under step 0) is not in the first view.
+    const grandchild = page.locator(`#span-${sid(52)}`);
+    expect(await grandchild.count()).toBe(0);
+    await page.locator('#wf-expand').click();
+    await expect.poll(() => grandchild.count()).toBe(1);
+    expect(await grandchild.isVisible()).toBe(true);
+    expect(await rows()).toBeGreaterThan(first);
+    // The last step's rows load once it scrolls into view, opened too.
+    await page.locator(`#span-${sid(51)}`).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator(`#span-${sid(51)} ~ .wf-children .wf-row`).count()).toBeGreaterThan(0);
+    clean(w);
+    await w.context.close();
+  });
+
   it('zooms on a time range dragged on the minimap: bars and ticks follow, and reset restores them', async () => {
     const w = await watchedPage(browser, server.uiUrl);
     const { page } = w;
