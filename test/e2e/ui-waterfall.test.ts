@@ -190,6 +190,11 @@ describe('waterfall in Chromium', () => {
     expect(await focusedSpan()).toBe(sid(2));
     await page.keyboard.press('Tab');
     expect(await focusedSpan()).toBe(sid(3));
+    // Arrows close and open the focused row's subtree.
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.locator(`#span-${sid(10)}`).isVisible()).toBe(false);
+    await page.keyboard.press('ArrowRight');
+    expect(await page.locator(`#span-${sid(10)}`).isVisible()).toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#span-details .details-name').textContent()).toBe('POST /api/checkout');
     await page.keyboard.press('Escape');
