@@ -92,6 +92,20 @@ describe('waterfall view model', () => {
     expect(total).toBeCloseTo(analysis.criticalPath.reduce((t, p) => t + p.ms, 0), 9);
   });
 
+  it("never paints a parent's children's time as its own: narrow stretches are counted, not drawn wider", () => {
+    // A parent making 100 calls one after another, 0.05 ms apart: 101 stretches of its own.
+    const specs: SpanSpec[] = [{ id: id(1), service: 'job', start: 0, end: 100.05 * 100 + 0.05 }];
+    for (let i = 0; i < 100; i++) specs.push({ id: id(2 + i), parent: id(1), service: 'db', start: i * 100.05 + 0.05, end: (i + 1) * 100.05 });
+    const { items, analysis } = model(specs);
+    const root = rowsOf(items)[0];
+    expect(root.crit.length).toBeLessThanOrEqual(16);
+    const widths = root.crit.map((c) => Number(/width: ([\d.]+)%/.exec(c.style)![1]));
+    // Each band is as wide as its own ms, nothing more (0.05 ms of 10 s is 0.0005 %).
+    root.crit.forEach((c, i) => expect(widths[i]).toBeLessThanOrEqual((c.ms / 10005.05) * 100 + 0.001));
+    const onPath = analysis.criticalPath.filter((p) => p.spanId === id(1)).reduce((t, p) => t + p.ms, 0);
+    expect(root.crit.reduce((t, c) => t + c.ms, 0) + root.critRestMs).toBeCloseTo(onPath, 6);
+  });
+
   it('plans rows breadth first: a level opens whole or stays closed, each closed subtree summarised', () => {
     const specs: SpanSpec[] = [{ id: id(1), service: 'job', start: 0, end: 1000 }];
     let n = 100;

@@ -53,6 +53,8 @@ export interface Row {
   critical: boolean;
   /** Where on the bar the critical path runs (Jaeger's darker band), and the ms of each stretch. */
   crit: CritSegment[];
+  /** ms on the path in stretches too narrow to draw at this zoom (0 when every stretch is drawn). */
+  critRestMs: number;
   match: boolean;
   marked: boolean;
   selected: boolean;
@@ -334,7 +336,9 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   const cls = ['wf-row', error && 'err', critical && 'crit', match && 'match', marked && 'marked', selected && 'selected', out && 'out']
     .filter(Boolean)
     .join(' ');
-  const crit = critSegments(ctx.stretches.get(s.spanId) ?? [], left, Math.min(width, 100 - left), ctx);
+  const stretches = ctx.stretches.get(s.spanId) ?? [];
+  const { bands: crit, restMs: critRestMs } = critSegments(stretches, left, Math.min(width, 100 - left), ctx);
+  const critMs = stretches.reduce((t, st) => t + nsMs(st.endNs - st.startNs), 0);
   const summary = open || !hasChildren ? '' : belowSummary(node, ctx);
   return {
     kind: 'row',
@@ -354,11 +358,12 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
     self: formatMs(selfMs),
     title:
       `${s.service} · ${s.name} · ${formatMs(durMs)} (self ${formatMs(selfMs)})` +
-      `${error ? ' · error' : ''}${crit.length ? ` · ${formatMs(crit.reduce((t, c) => t + c.ms, 0))} on the critical path` : ''}` +
+      `${error ? ' · error' : ''}${stretches.length ? ` · ${formatMs(critMs)} on the critical path` : ''}` +
       `${summary ? ` · ${summary}` : ''}`,
     error,
     critical,
     crit,
+    critRestMs,
     match,
     marked,
     selected,
@@ -371,36 +376,41 @@ function rowOf(node: SpanNode, ctx: RowContext): Row {
   };
 }
 
-/** Bands drawn per bar at most: a parent of 100 sequential calls has 100 stretches, a few px each. */
+/** Bands drawn per bar at most: a parent of 100 sequential calls has 100 stretches between them. */
 const MAX_BANDS = 16;
+/** A stretch narrower than this (in % of the axis, under a pixel) is not drawn; its ms is counted in `critRestMs`. */
+const MIN_BAND_PCT = 0.1;
 
 /**
- * The critical path's stretches of one span, as bands positioned in % of its drawn (clipped) bar. Stretches
- * closer than a few pixels apart are drawn as one band (gap at first 0.3 % of the axis, doubled until at most
- * MAX_BANDS remain); a band's `ms` is the sum of the stretches it draws, never the gaps, so the bands' ms add
- * up to the span's time on the path.
+ * The critical path's stretches of one span, as bands positioned in % of its drawn (clipped) bar, each exactly
+ * where the path runs (never merged across a gap, which would paint a parent's children's time as its own).
+ * Stretches too narrow to see, and those past the MAX_BANDS widest, are left undrawn and their ms returned as
+ * `restMs`, so drawn plus rest is the span's time on the path.
  */
-function critSegments(list: CriticalStretch[], barLeft: number, barWidth: number, ctx: RowContext): CritSegment[] {
-  const spans = list.map((st) => ({
+function critSegments(
+  list: CriticalStretch[],
+  barLeft: number,
+  barWidth: number,
+  ctx: RowContext,
+): { bands: CritSegment[]; restMs: number } {
+  const all = list.map((st, i) => ({
+    i,
     l: pct(st.startNs - ctx.axisStartNs, ctx.axisNs),
     r: pct(st.endNs - ctx.axisStartNs, ctx.axisNs),
     ms: nsMs(st.endNs - st.startNs),
   }));
-  let bands = spans;
-  for (let gap = 0.3; ; gap *= 2) {
-    bands = [];
-    for (const b of spans) {
-      const last = bands[bands.length - 1];
-      if (last && b.l - last.r < gap) bands[bands.length - 1] = { l: last.l, r: Math.max(last.r, b.r), ms: last.ms + b.ms };
-      else bands.push({ ...b });
-    }
-    if (bands.length <= MAX_BANDS || gap > 100) break;
-  }
-  return bands.map((b) => {
+  const drawn = all
+    .filter((b) => b.r - b.l >= MIN_BAND_PCT)
+    .sort((a, b) => b.r - b.l - (a.r - a.l))
+    .slice(0, MAX_BANDS)
+    .sort((a, b) => a.i - b.i);
+  const drawnMs = drawn.reduce((t, b) => t + b.ms, 0);
+  const bands = drawn.map((b) => {
     const inBarL = barWidth > 0 ? ((b.l - barLeft) / barWidth) * 100 : 0;
     const inBarW = barWidth > 0 ? Math.max(((b.r - b.l) / barWidth) * 100, 0) : 0;
     return { style: `left: ${fix(Math.max(0, inBarL))}%; width: ${fix(Math.min(inBarW, 100))}%`, ms: b.ms };
   });
+  return { bands, restMs: all.reduce((t, b) => t + b.ms, 0) - drawnMs };
 }
 
 /**
