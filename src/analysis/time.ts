@@ -79,7 +79,7 @@ interface Clipped {
  * parentless spans): a virtual root covering the whole trace, whose own time is the untraced gap.
  * An explicit stack instead of recursion, because traces can be thousands of spans deep.
  */
-function walkCriticalPath(tree: TraceTree): { raw: RawSegment[]; durationNs: bigint } {
+function walkCriticalPath(tree: TraceTree, sink?: StretchSink): { raw: RawSegment[]; durationNs: bigint } {
   const single = tree.roots.length === 1 ? tree.roots[0] : undefined;
   const from = single ? single.span.startTimeUnixNano : tree.startNs;
   const to = single ? max(single.span.endTimeUnixNano, from) : tree.endNs;
@@ -92,6 +92,7 @@ function walkCriticalPath(tree: TraceTree): { raw: RawSegment[]; durationNs: big
     const kid = f.kids[f.next];
     if (!kid) {
       push(raw, f.node, f.point - f.from);
+      if (sink && f.node && f.point > f.from) sink(f.node, f.from, f.point);
       stack.pop();
       continue;
     }
@@ -99,11 +100,37 @@ function walkCriticalPath(tree: TraceTree): { raw: RawSegment[]; durationNs: big
     if (kid.start >= f.point) continue; // wholly inside the tolerance after the point: nothing to walk
     const end = min(kid.end, f.point);
     push(raw, f.node, f.point - end);
+    if (sink && f.node && f.point > end) sink(f.node, end, f.point);
     f.point = kid.start;
     const kids = clipAll(kid.node.children, kid.start, end);
     stack.push({ node: kid.node, from: kid.start, point: end, kids, next: 0 });
   }
   return { raw: raw.reverse(), durationNs: to - from };
+}
+
+type StretchSink = (node: SpanNode, startNs: bigint, endNs: bigint) => void;
+
+/** One stretch of time on the critical path, in the span's own clock (after clipping to its parent). */
+export interface CriticalStretch {
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/**
+ * Where on each span's bar the critical path runs: the same walk as `timeAnalysis`, keeping each stretch's
+ * start and end instead of only its length, earliest first. The stretches of one span add up to the ms that
+ * span has in `criticalPath`; the virtual root's untraced gap belongs to no span and is not included.
+ */
+export function criticalStretches(tree: TraceTree): Map<SpanId, CriticalStretch[]> {
+  const out = new Map<SpanId, CriticalStretch[]>();
+  if (tree.spans.length === 0) return out;
+  walkCriticalPath(tree, (node, startNs, endNs) => {
+    const list = out.get(node.span.spanId) ?? [];
+    list.push({ startNs, endNs });
+    out.set(node.span.spanId, list);
+  });
+  for (const list of out.values()) list.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+  return out;
 }
 
 /** Appends in walk (backwards) order, merging with the previous stretch of the same span; drops empty ones. */

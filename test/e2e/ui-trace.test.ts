@@ -87,7 +87,7 @@ describe('trace page in Chromium', () => {
     await page.keyboard.press('k');
     expect(await cursor()).toBe(sid(2));
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#span-details .details-name').textContent()).toBe('POST');
+    await expect.poll(() => page.locator('#span-details .details-name').textContent()).toBe('POST → checkout'); // what the span does: its call and whom it called
     expect(page.url()).toContain(`?span=${sid(2)}`);
     await page.keyboard.press('e');
     const first = await cursor();
@@ -108,7 +108,7 @@ describe('trace page in Chromium', () => {
     const { page } = w;
     const target = sid(1400);
     await page.goto(`${server.uiUrl}/trace/${BIG}?span=${target}`);
-    expect(await page.locator('#span-details .details-name').textContent()).toBe('query 1398'.replace('1398', String((1400 - 52) % 13)));
+    expect(await page.locator('#span-details .details-name').textContent()).toBe(`query ${(1400 - 52) % 13} → sqlite`);
     await expect.poll(() => page.locator(`#span-${target}`).evaluate((el) => {
       const r = el.getBoundingClientRect();
       return r.top >= 0 && r.bottom <= window.innerHeight;

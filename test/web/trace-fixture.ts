@@ -98,8 +98,11 @@ export function deepTrace(depth = 20): string {
   return request(DEEP, { deep: spans });
 }
 
-/** `count` spans: a root, 50 children, each with its share of grandchildren and some deeper chains. */
-export function bigTrace(trace: string, count: number): string {
+/**
+ * `count` spans: a root, 50 children, each with its share of grandchildren and some deeper chains. `errors`:
+ * span numbers (2…count) that end with an error.
+ */
+export function bigTrace(trace: string, count: number, errors: number[] = []): string {
   const spans: S[] = [{ id: 1, name: 'batch job', kind: 2, start: 0, end: 10_000 }];
   let id = 2;
   const mids: number[] = [];
@@ -111,5 +114,6 @@ export function bigTrace(trace: string, count: number): string {
     const parent = j % 7 === 0 && id > 60 ? id - 1 : mids[j % mids.length];
     spans.push({ id, parent, name: `query ${j % 13}`, kind: 3, start: (j % 50) * 190 + 1, end: (j % 50) * 190 + 100, attrs: { 'db.system': 'sqlite', n: j } });
   }
+  for (const s of spans) if (errors.includes(s.id)) s.error = 'query failed';
   return request(trace, { worker: spans });
 }

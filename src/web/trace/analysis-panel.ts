@@ -2,7 +2,13 @@ import type { FanOutFinding, RootCause, TraceAnalysis, WarningKind } from '../..
 import type { SpanId } from '../../model/span.js';
 import { formatMs, hueStyle } from '../format.js';
 
-/** The analysis beside the waterfall, in plain words; every finding links to the span it is about. */
+/**
+ * The analysis beside the waterfall, in plain words; every finding links to the span it is about, and the link
+ * highlights all the spans the finding names (`&mark=`) in the waterfall, with or without JavaScript.
+ */
+
+/** A span's page URL, optionally highlighting more spans (a finding's calls). */
+export type SpanHref = (id: SpanId, mark?: SpanId[]) => string;
 
 export interface TimeSegment {
   service: string;
@@ -26,7 +32,7 @@ export interface AnalysisPanel {
   traceId: string;
   total: string;
   time: TimeSegment[];
-  criticalPath: { spans: number; ms: string; href: string | null };
+  criticalPath: { spans: number; ms: string; href: string | null; share: string };
   /** The same call made again and again one after another (fan-out kind 'repeated'), largest saving first. */
   repeated: Finding[];
   /** Calls to different targets one after another (kind 'sequential'): advice only if they are independent. */
@@ -54,20 +60,21 @@ export interface AnalysisPanel {
   clean: boolean;
 }
 
-export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string): AnalysisPanel {
+export function analysisPanel(a: TraceAnalysis, spanHref: SpanHref): AnalysisPanel {
   const rc = a.rootCause;
   const broken = a.propagation.brokenLinks.map((b) => ({
     message: b.message,
-    href: spanHref(b.clientSpanId),
+    href: spanHref(b.clientSpanId, [b.clientSpanId]),
     otherHref: `/trace/${b.matchedTraceId}?span=${b.matchedSpanId}`,
   }));
-  const orphans = a.propagation.orphans.slice(0, MAX_FINDINGS).map((o) => ({ message: o.message, href: spanHref(o.spanId) }));
+  const orphans = a.propagation.orphans.slice(0, MAX_FINDINGS).map((o) => ({ message: o.message, href: spanHref(o.spanId, [o.spanId]) }));
   // Orphans are explained (with their likely cause) under propagation; the other warnings are data quality.
   const allWarnings = a.warnings.filter((w) => w.kind !== 'orphan');
   const warnings = allWarnings
     .slice(0, MAX_FINDINGS)
-    .map((w) => ({ message: w.message, href: w.spanId ? spanHref(w.spanId) : null, kind: w.kind }));
+    .map((w) => ({ message: w.message, href: w.spanId ? spanHref(w.spanId, [w.spanId]) : null, kind: w.kind }));
   const pathMs = a.criticalPath.reduce((t, p) => t + p.ms, 0);
+  const pathIds = [...new Set(a.criticalPath.map((p) => p.spanId).filter((id) => id !== ''))];
   // The analysis already ranks them (repeated first, then by saving); each kind gets its own heading.
   const repeated = a.fanOut.filter((f) => f.kind === 'repeated');
   const sequential = a.fanOut.filter((f) => f.kind === 'sequential');
@@ -85,7 +92,8 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
     criticalPath: {
       spans: new Set(a.criticalPath.map((p) => p.spanId)).size,
       ms: formatMs(pathMs),
-      href: a.criticalPath.length ? spanHref(a.criticalPath[a.criticalPath.length - 1].spanId) : null,
+      href: pathIds.length ? spanHref(pathIds[pathIds.length - 1], pathIds) : null,
+      share: a.durationMs > 0 ? `${Math.round((pathMs / a.durationMs) * 100)}%` : '',
     },
     repeated: repeated.slice(0, MAX_FINDINGS).map((f) => finding(f, spanHref)),
     sequential: sequential.slice(0, MAX_FINDINGS).map((f) => finding(f, spanHref)),
@@ -101,17 +109,18 @@ export function analysisPanel(a: TraceAnalysis, spanHref: (id: SpanId) => string
   };
 }
 
-function finding(f: FanOutFinding, spanHref: (id: SpanId) => string): Finding {
-  return { message: f.message, href: spanHref(f.spanId) };
+function finding(f: FanOutFinding, spanHref: SpanHref): Finding {
+  return { message: f.message, href: spanHref(f.spanId, [f.spanId, ...f.callSpanIds]) };
 }
 
-function rootCause(rc: RootCause, spanHref: (id: SpanId) => string): NonNullable<AnalysisPanel['rootCause']> {
+function rootCause(rc: RootCause, spanHref: SpanHref): NonNullable<AnalysisPanel['rootCause']> {
   const others = rc.errors.length - rc.chain.length;
+  const chainIds = rc.chain.map((h) => h.spanId);
   return {
     heading: rc.handledBy ? 'An error that was handled' : 'Why it failed',
     headingClass: rc.handledBy ? 'h-warn' : 'h-error',
     message: rc.message,
-    href: spanHref(rc.spanId),
+    href: spanHref(rc.spanId, [rc.spanId, ...chainIds]),
     exception: rc.exception && (rc.exception.type || rc.exception.message) ? { type: rc.exception.type, message: rc.exception.message } : null,
     chain: rc.chain.map((h) => ({
       service: h.service,

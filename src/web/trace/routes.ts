@@ -9,7 +9,7 @@ import type { WebDeps } from '../plugin.js';
 import { renderPage, wantsFragment } from '../render.js';
 import { spanDetails } from './details.js';
 import { tracePageModel } from './page-model.js';
-import { childRows, rowContext, spanHref } from './waterfall.js';
+import { childRows, rowContext, spanHref, type WaterfallOptions } from './waterfall.js';
 import { traceFlameView } from './flame.js';
 import { traceLinksView } from './links.js';
 import { openTraceRoute } from './open.js';
@@ -20,14 +20,16 @@ const VARY = 'HX-Request, HX-Request-Type';
 const str = { type: 'string' } as const;
 const params = { type: 'object', properties: { traceId: str }, required: ['traceId'] } as const;
 const spanParams = { type: 'object', properties: { traceId: str, spanId: str }, required: ['traceId', 'spanId'] } as const;
-const query = { type: 'object', properties: { span: str, find: str, focus: str, from: str, to: str } } as const;
+const query = { type: 'object', properties: { span: str, find: str, focus: str, from: str, to: str, reveal: str, mark: str, first: str, end: str } } as const;
 
-type Query = { span?: string; find?: string; focus?: string; from?: string; to?: string };
+type Query = { span?: string; find?: string; focus?: string; from?: string; to?: string; reveal?: string; mark?: string; first?: string; end?: string };
 type Req = FastifyRequest<{ Params: { traceId: string; spanId?: string }; Querystring: Query }>;
 
 /**
  * The trace page. `?span=` selects a span (details open, row scrolled into view), `?find=` highlights matches,
- * `?focus=` shows one subtree (the no-JavaScript way into a subtree rendered collapsed). Fragments: the
+ * `?focus=` shows one subtree (the no-JavaScript way into a subtree rendered collapsed), `?from=&to=` zooms
+ * to a window (ms from the axis start), `?reveal=` renders a span not selected (`e` reaching an error not yet
+ * loaded), `?mark=a,b` highlights a finding's spans. Fragments: the
  * waterfall (find), one span's details, and a subtree's children; each redirects to its page URL when
  * loaded directly, so every URL htmx pushes is a whole page.
  */
@@ -36,7 +38,7 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/trace/:traceId', { schema: { params, querystring: query } }, async (req: Req, reply) => {
     const { tree, analysis } = load(req);
-    const opts = { selected: optSpanId(req.query.span, 'span'), find: req.query.find, focus: optSpanId(req.query.focus, 'focus') };
+    const opts = viewOptions(req);
     const model = tracePageModel(tree, analysis, opts, `${req.protocol}://${req.headers.host}`);
     return renderPage(req, reply, { page: 'pages/trace', fragment: 'partials/trace-waterfall' }, model);
   });
@@ -57,9 +59,11 @@ export async function tracePage(app: FastifyInstance, deps: WebDeps): Promise<vo
     const { tree, analysis } = load(req);
     const node = tree.nodes.get(spanId);
     if (!node) throw new NotFoundError(`Trace ${id} has no span ${spanId}.`);
-    const from = optIndex(req.query.from, 'from') ?? 0;
-    const to = optIndex(req.query.to, 'to') ?? node.children.length;
-    const items = childRows(node, from, to, rowContext(tree, analysis, { focus }));
+    // Children `first` up to `end` (a "N more spans" row); `from`/`to` are the zoom window, as on the page.
+    const from = optIndex(req.query.first, 'first') ?? 0;
+    const to = optIndex(req.query.end, 'end') ?? node.children.length;
+    const { focus: _f, ...zoom } = viewOptions(req);
+    const items = childRows(tree, node, from, to, rowContext(tree, analysis, { focus, from: zoom.from, to: zoom.to }));
     return renderPage(req, reply, { page: 'partials/trace-rows' }, { items });
   });
 
@@ -91,6 +95,31 @@ function ids(req: Req): { id: TraceId; spanId: SpanId; focus?: SpanId } {
   const id = parseTraceId(req.params.traceId);
   const spanId = optSpanId(req.params.spanId, 'spanId') ?? '';
   return { id, spanId, focus: optSpanId(req.query.focus, 'focus') };
+}
+
+function viewOptions(req: Req): WaterfallOptions {
+  const q = req.query;
+  const mark = (q.mark ?? '')
+    .split(',')
+    .filter((t) => t !== '')
+    .slice(0, 100)
+    .map((t) => optSpanId(t, 'mark') as SpanId);
+  return {
+    selected: optSpanId(q.span, 'span'),
+    find: q.find,
+    focus: optSpanId(q.focus, 'focus'),
+    reveal: optSpanId(q.reveal, 'reveal'),
+    mark,
+    from: optMs(q.from, 'from'),
+    to: optMs(q.to, 'to'),
+  };
+}
+
+/** A zoom bound: ms from the axis start, a plain non-negative decimal. */
+function optMs(text: string | undefined, param: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,12}(\.\d{1,9})?$/.test(text)) throw new InvalidInputError(`${param} must be a number of ms from the trace's start`, param);
+  return Number(text);
 }
 
 const SPAN_ID = /^[0-9a-fA-F]{16}$/;
