@@ -65,7 +65,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const sampling: SamplingStatus = deps.sampling ?? { stats: () => undefined };
   await app.register(samplingRoutes, { prefix: '/api', sampling });
   await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
-  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling, forwarding: deps.forwarding });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling, forwarding: deps.forwarding, admin: deps.admin });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

@@ -19,6 +19,9 @@ export function refuseCrossSite(req: FastifyRequest): void {
     throw new ForbiddenError(`refused: a ${site} request may not change stored data (Sec-Fetch-Site: ${site})`);
   }
   const origin = req.headers.origin;
+  // The pages send Referrer-Policy: no-referrer, under which Chromium posts their forms with `Origin: null`; their
+  // Sec-Fetch-Site (which no page can set) still says same-origin, and that is the check that matters.
+  if (origin === 'null' && site === 'same-origin') return;
   if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host ?? ''}`) {
     throw new ForbiddenError(`refused: a request from ${origin} may not change stored data on this server`);
   }

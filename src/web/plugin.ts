@@ -25,6 +25,8 @@ export interface WebDeps {
   refuseCrossSite?: (req: FastifyRequest) => void;
   /** The tail sampler's counters (the Sampling page); stats() is undefined when sampling is off. */
   sampling?: SamplingStatus;
+  /** Clearing the store (the /clear page, as DELETE /api/traces); without it /clear is not registered. */
+  admin?: { clear(): Promise<void> };
   /** `--forward`'s counters (shown on the Sampling page); undefined when not forwarding. */
   forwarding?: ForwardingStatus;
 }

@@ -30,9 +30,7 @@ export async function importPage(app: FastifyInstance, deps: WebDeps): Promise<v
     sub.removeAllContentTypeParsers();
     sub.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
     sub.post('/import', { schema: {}, bodyLimit: BODY_LIMIT }, async (req, reply) => {
-      // The pages send Referrer-Policy: no-referrer, under which Chromium posts this form with `Origin: null`;
-      // its Sec-Fetch-Site (which no page can set) still says same-origin, and that is the check that matters.
-      if (!(req.headers.origin === 'null' && req.headers['sec-fetch-site'] === 'same-origin')) refuseCrossSite(req);
+      refuseCrossSite(req);
       let result: ImportResult;
       try {
         result = await importer.importBody({
