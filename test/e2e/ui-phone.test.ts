@@ -63,6 +63,7 @@ const PAGES: Array<[string, string]> = [
   ['compare-result', `/compare?a=${tid(0x9003)}&b=${tid(0x9004)}`],
   ['import', '/import'],
   ['sampling', '/sampling'],
+  ['clear', '/clear'],
   ['simulate', '/sampling/simulate'],
   ['open-error', '/open?id=not-a-trace-id'],
 ];
