@@ -10,8 +10,6 @@ export interface WebLogin {
   logoutCookie: string;
 }
 
-const FORM_LIMIT = 8 * 1024;
-
 /**
  * /login: the form the UI port redirects an unauthenticated page view to. A right token sets an HttpOnly,
  * SameSite=Strict session cookie and goes back where the user was going (`next`, a path on this server only: an
@@ -23,11 +21,8 @@ export async function loginPage(app: FastifyInstance, deps: WebDeps): Promise<vo
   const views = { page: 'pages/login' };
   const model = (next: string, failed: boolean) => ({ title: 'Log in', nav: '', styles: [] as string[], next, failed });
 
+  // The form body is parsed by web/plugin.ts (application/x-www-form-urlencoded, 16 KiB at most).
   await app.register(async (sub) => {
-    sub.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) =>
-      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-    );
-
     sub.get('/login', { schema: { querystring: { type: 'object', properties: { next: { type: 'string' } } } } }, async (req, reply) =>
       renderPage(req, reply, views, model(safeNext((req.query as { next?: string }).next), false)),
     );
