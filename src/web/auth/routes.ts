@@ -19,7 +19,7 @@ export async function loginPage(app: FastifyInstance, deps: WebDeps): Promise<vo
   const { login, refuseCrossSite } = deps;
   if (!login || !refuseCrossSite) return;
   const views = { page: 'pages/login' };
-  const model = (next: string, failed: boolean) => ({ title: 'Log in', nav: '', styles: [] as string[], next, failed });
+  const model = (next: string, failed: boolean) => ({ title: 'Log in', nav: '', styles: ['/static/login.css'], next, failed });
 
   // The form body is parsed by web/plugin.ts (application/x-www-form-urlencoded, 16 KiB at most).
   await app.register(async (sub) => {
