@@ -82,6 +82,14 @@ describe('the UI with --auth-token', () => {
     }
   });
 
+  it('POST /logout ends the session (same-origin only)', async () => {
+    expect((await server.ui.inject({ method: 'POST', url: '/logout', headers: { ...bearer, origin: 'https://evil.example' } })).statusCode).toBe(403);
+    const res = await server.ui.inject({ method: 'POST', url: '/logout', headers: { ...bearer, origin: 'null', 'sec-fetch-site': 'same-origin' } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect(String(res.headers['set-cookie'])).toMatch(/^tracelite_session=; .*Max-Age=0/);
+  });
+
   it('accepts the Bearer token on pages too', async () => {
     expect((await server.ui.inject({ method: 'GET', url: '/', headers: bearer })).statusCode).toBe(200);
     expect((await server.ui.inject({ method: 'GET', url: '/', headers: { authorization: 'Bearer nope-nope-nope' } })).statusCode).toBe(303);
