@@ -18,6 +18,11 @@ import type { ForwardingStatus } from './model/forwarding.js';
 import type { SpanSink } from './model/ports.js';
 import type { SamplingStatus } from './model/sampling-ports.js';
 import type { QueryService } from './query/index.js';
+import { uiGuard, receiverGuard } from './auth/guard.js';
+import { securityHeaders } from './auth/headers.js';
+import { HostCheck } from './auth/hosts.js';
+import { AuthToken, clearedSessionCookie } from './auth/token.js';
+import { CONTENT_SECURITY_POLICY } from './web/plugin.js';
 import { webRoutes } from './web/routes.js';
 import { zipkinHttpRoutes } from './ingest/zipkin-http.js';
 
@@ -33,7 +38,7 @@ export interface AppDeps {
   forwarding?: ForwardingStatus;
   /** Clearing the store (DELETE /api/traces). */
   admin: StoreAdmin;
-  config: Pick<Config, 'corsOrigins'>;
+  config: Pick<Config, 'corsOrigins'> & Partial<Pick<Config, 'host' | 'authToken' | 'allowedHosts'>>;
   /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
   otlpEndpoint: () => string;
   /** Epoch ms, for "3 min ago" and default time windows. */
@@ -43,13 +48,27 @@ export interface AppDeps {
 }
 
 function fastify(deps: AppDeps): FastifyInstance {
-  return Fastify({ logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel } : false });
+  const app = Fastify({ logger: deps.logLevel && deps.logLevel !== 'silent' ? { level: deps.logLevel } : false });
+  // Before any route: every answer of every port (errors, 404s and static files too) carries the headers.
+  securityHeaders(app, CONTENT_SECURITY_POLICY);
+  return app;
+}
+
+/** `--auth-token`, once per app (undefined when not set). */
+function authToken(deps: AppDeps): AuthToken | undefined {
+  return deps.config.authToken ? new AuthToken(deps.config.authToken) : undefined;
 }
 
 /** The UI port: the web UI and the REST API, plus OTLP/HTTP so one port is enough for a browser app. */
 export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   const { query, now } = deps;
+  const token = authToken(deps);
+  uiGuard(app, { token, hosts: new HostCheck(deps.config.host ?? '127.0.0.1', deps.config.allowedHosts ?? []) });
+  const login = token && {
+    login: (given: string, secure: boolean) => (token.matches(given) ? token.sessionCookie(secure) : undefined),
+    logoutCookie: clearedSessionCookie(),
+  };
   await app.register(apiRoutes, { prefix: '/api', query });
   await app.register(analysisRoutes, { prefix: '/api', query, now });
   await app.register(statsRoutes, { prefix: '/api', query, now });
@@ -65,7 +84,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   const sampling: SamplingStatus = deps.sampling ?? { stats: () => undefined };
   await app.register(samplingRoutes, { prefix: '/api', sampling });
   await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
-  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling, forwarding: deps.forwarding, admin: deps.admin });
+  await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling, forwarding: deps.forwarding, admin: deps.admin, login });
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }
@@ -73,6 +92,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
 /** The OTLP/HTTP port (4318): only the receiver. */
 export async function buildOtlpApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
+  receiverGuard(app, authToken(deps));
   await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }
@@ -80,6 +100,7 @@ export async function buildOtlpApp(deps: AppDeps): Promise<FastifyInstance> {
 /** The Zipkin port (9411): only the Zipkin v2 receiver. */
 export async function buildZipkinApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
+  receiverGuard(app, authToken(deps));
   await app.register(zipkinHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
   return app;
 }

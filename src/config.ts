@@ -32,6 +32,10 @@ export interface Config {
   forward: ForwardTarget | null;
   /** Spans the forwarder holds at most while the upstream is slow or down (then it drops new ones, counted). */
   forwardQueueSpans: number;
+  /** `--auth-token`: the Bearer token (or login) every UI page, API route and receiver requires; '' = none. */
+  authToken: string;
+  /** Host names the UI port answers to besides the loopback names and `host` (DNS rebinding guard). */
+  allowedHosts: readonly string[];
 }
 
 /** An upstream OTLP/HTTP endpoint, checked at start. */
@@ -85,6 +89,8 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '',
     multiple: true,
   },
+  { name: 'auth-token', help: 'require this token (Authorization: Bearer, or the UI\'s login form) on every page, API and receiver', default: '' },
+  { name: 'allowed-hosts', help: 'comma-separated host names the UI port answers to besides localhost and --host (DNS rebinding guard)', default: '' },
   { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
 ];
 
@@ -151,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     samplingBuffer: positiveInt(raw('sampling-buffer')),
     forward: forwardTarget(raw('forward'), forwardHeaders(values['forward-header'] as string[] | undefined, env)),
     forwardQueueSpans: positiveInt(raw('forward-queue')),
+    authToken: authToken(raw('auth-token')),
+    allowedHosts: hostList(raw('allowed-hosts')),
   };
   if (config.samplingMaxAgeMs < config.decisionWaitMs) {
     throw new ConfigError(`--sampling-max-age: ${raw('sampling-max-age').value} is shorter than --decision-wait ${raw('decision-wait').value}`);
@@ -218,6 +226,19 @@ function origins({ value, source }: { value: string; source: string }, host: str
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const o of list) {
     if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`${source}: "${o}" is not an origin like http://localhost:3000`);
+  }
+  return list;
+}
+
+function authToken({ value, source }: { value: string; source: string }): string {
+  if (value !== '' && !/^[\x21-\x7e]{8,}$/.test(value)) throw new ConfigError(`${source}: the token must be at least 8 printable characters without spaces`);
+  return value;
+}
+
+function hostList({ value, source }: { value: string; source: string }): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const h of list) {
+    if (!/^[A-Za-z0-9.\-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(h)) throw new ConfigError(`${source}: "${h}" is not a host name (no port, no scheme)`);
   }
   return list;
 }

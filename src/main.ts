@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, usage, type Config } from './config.js';
+import { ConfigError, isLoopback, loadConfig, usage, type Config } from './config.js';
 import { packageVersion } from './paths.js';
 import { PolicyError } from './sampling/policy.js';
 import { ListenError, startTracelite, type Tracelite } from './server.js';
@@ -50,6 +50,12 @@ async function run(config: Config): Promise<void> {
   console.log(`${'OTLP/gRPC receiver'.padEnd(18)} ${tracelite.otlpGrpcUrl}`);
   console.log(`${'Zipkin receiver'.padEnd(18)} ${tracelite.zipkinUrl}/api/v2/spans`);
   console.log(`${'UI and API'.padEnd(18)} ${tracelite.uiUrl}/`);
+  if (!isLoopback(config.host)) {
+    console.warn(
+      `tracelite: warning: listening on ${config.host}, not only on this machine: anyone who can reach it can send spans` +
+        (config.authToken ? ' (each receiver, page and API requires --auth-token).' : ' and read every trace. Set --auth-token (or TRACELITE_AUTH_TOKEN) to require a token.'),
+    );
+  }
   if (config.forward) console.log(`${'Forwarding to'.padEnd(18)} ${config.forward.url} (OTLP/HTTP protobuf, queue ${config.forwardQueueSpans} spans)`);
 }
 

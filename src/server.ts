@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
 import type { Config } from './config.js';
 import { ThreadEncoder } from './forward/encoder-client.js';
 import { Forwarder } from './forward/forwarder.js';
 import { ForwardingSink } from './forward/sink.js';
+import { AuthToken } from './auth/token.js';
 import { OtlpGrpcReceiver } from './ingest/otlp-grpc.js';
 import { WritePipeline } from './ingest/pipeline.js';
 import type { SpanSink } from './model/ports.js';
@@ -59,7 +61,8 @@ export interface Tracelite {
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
   Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort' | 'forward' | 'forwardQueueSpans'>> &
-  Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>>;
+  Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>> &
+  Partial<Pick<Config, 'authToken' | 'allowedHosts'>>;
 
 export async function startTracelite(
   config: ServerConfig,
@@ -154,7 +157,7 @@ export async function startTracelite(
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
-    grpc = await listenGrpc(ingestSink, otlp, config.host, grpcPort);
+    grpc = await listenGrpc(ingestSink, otlp, config.host, grpcPort, config.authToken);
     urls.grpc = urlOf(config.host, grpc.port);
     if (opts.listen !== false) {
       urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
@@ -183,9 +186,12 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
-async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
+async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number, authToken = ''): Promise<OtlpGrpcReceiver> {
+  const token = authToken ? new AuthToken(authToken) : undefined;
+  // gRPC metadata keys are lowercase; the exporters send `authorization` as their `headers` option says.
+  const authorize = token && ((metadata: Metadata) => token.matchesBearer(String(metadata.get('authorization')[0] ?? '')));
   try {
-    return await OtlpGrpcReceiver.listen({ sink, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
+    return await OtlpGrpcReceiver.listen({ sink, authorize, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
   } catch (err) {
     throw new ListenError(`cannot listen on ${host}:${port} for OTLP/gRPC receiver: ${(err as Error).message}`);
   }

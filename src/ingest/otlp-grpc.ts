@@ -30,6 +30,8 @@ export interface OtlpGrpcOptions {
   maxMessageBytes?: number;
   /** Where unexpected failures (INTERNAL answers) are reported. */
   onError?: (err: unknown) => void;
+  /** `--auth-token`: false answers UNAUTHENTICATED before the message is decoded. Undefined = every call allowed. */
+  authorize?: (metadata: Metadata) => boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export class OtlpGrpcReceiver {
     server.addService(service(OTLP_GRPC_PATHS.traces), { Export: traceExport(opts) });
     // The SDKs export metrics and logs by default too: answered with success (an empty response) and discarded.
     for (const path of [OTLP_GRPC_PATHS.metrics, OTLP_GRPC_PATHS.logs]) {
-      server.addService(service(path), { Export: (_call: Call, done: Done) => done(null, EMPTY) });
+      server.addService(service(path), { Export: (call: Call, done: Done) => (refused(call, opts, done) ? undefined : done(null, EMPTY)) });
     }
     const bound = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${bracketed(host)}:${port}`, ServerCredentials.createInsecure(), (err, actual) =>
@@ -89,6 +91,7 @@ function service(path: string): ServiceDefinition {
 
 function traceExport(opts: OtlpGrpcOptions) {
   return (call: Call, done: Done): void => {
+    if (refused(call, opts, done)) return;
     let decoded: DecodedRequest;
     try {
       decoded = decodeProtobufRequest(call.request);
@@ -101,6 +104,14 @@ function traceExport(opts: OtlpGrpcOptions) {
       (err: unknown) => done(errorStatus(err, opts)),
     );
   };
+}
+
+/** Answers UNAUTHENTICATED (not retried by the exporters) when `authorize` says no; true when it did. */
+function refused(call: Call, opts: OtlpGrpcOptions, done: Done): boolean {
+  if (!opts.authorize || opts.authorize(call.metadata)) return false;
+  const message = 'unauthenticated: send the metadata authorization: Bearer <token> (the --auth-token tracelite was started with)';
+  done({ name: 'Unauthenticated', message, code: status.UNAUTHENTICATED, details: message });
+  return true;
 }
 
 /**

@@ -5,6 +5,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { TraceImporter } from '../model/import.js';
+import type { WebLogin } from './auth/routes.js';
 import type { ForwardingStatus } from '../model/forwarding.js';
 import type { SamplingStatus } from '../model/sampling-ports.js';
 import { httpStatusOf } from '../model/errors.js';
@@ -29,6 +30,8 @@ export interface WebDeps {
   admin?: { clear(): Promise<void> };
   /** `--forward`'s counters (shown on the Sampling page); undefined when not forwarding. */
   forwarding?: ForwardingStatus;
+  /** `--auth-token`'s login form (/login); undefined when no token is set. */
+  login?: WebLogin;
 }
 
 /** No inline or third-party scripts; inline style attributes carry computed bar offsets and colours. */
@@ -47,7 +50,7 @@ export const CONTENT_SECURITY_POLICY = [
 
 const HTMX_DIST = path.dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 
-/** Templates, static files, security headers and the HTML error page; pages register their own routes. */
+/** Templates, static files and the HTML error page; pages register their own routes. */
 export async function webFoundation(app: FastifyInstance): Promise<void> {
   const eta = new Eta({ views: path.join(PACKAGE_ROOT, 'views'), cache: true, autoEscape: true });
   await app.register(fastifyView, { engine: { eta }, root: path.join(PACKAGE_ROOT, 'views'), viewExt: 'eta' });
@@ -64,15 +67,13 @@ export async function webFoundation(app: FastifyInstance): Promise<void> {
     maxAge: '1d',
   });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html')) {
-      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
-    }
-    return payload;
-  });
+  // The pages' own forms (/login, /clear) post application/x-www-form-urlencoded, which fastify has no parser for:
+  // Chromium sends that type even for a form without fields, so without this /clear's button got a 415.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+
+  // The security headers (this CSP among them) are set on every answer of the port by app.ts (src/auth/headers.ts).
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     const status = httpStatusOf(err);

@@ -10,12 +10,13 @@ import { simulatePage } from './sampling/simulate-routes.js';
 import { servicesPage } from './services/routes.js';
 import { tracePage } from './trace/routes.js';
 import { clearPage } from './admin/routes.js';
+import { loginPage } from './auth/routes.js';
 
 /** A page module: registers its routes in the web context, where reply.viewAsync and the CSP hook exist. */
 export type WebPage = (app: FastifyInstance, deps: WebDeps) => Promise<void>;
 
 /** Page modules, in menu order; each folder holds its routes and view models. */
-const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage, importPage, samplingPage, simulatePage, clearPage];
+const PAGES: WebPage[] = [searchPage, tracePage, servicesPage, mapPage, comparePage, importPage, samplingPage, simulatePage, clearPage, loginPage];
 
 /** The HTML UI on the UI port. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {

@@ -31,14 +31,19 @@ export async function startServer(
     otlpHttpPort?: number;
     forward?: ForwardTarget;
     forwardQueueSpans?: number;
+    /** `--auth-token`, `--allowed-hosts` and `--host` (the listeners still bind 127.0.0.1 when `host` is a name for it). */
+    authToken?: string;
+    allowedHosts?: string[];
+    host?: string;
   } = {},
 ): Promise<TestServer> {
   const temp = opts.db === undefined ? tempDbPath() : undefined;
   const db = opts.db ?? temp!.db;
   const t = await startTracelite(
     {
-      host: '127.0.0.1', uiPort: 0, otlpHttpPort: opts.otlpHttpPort ?? 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'],
+      host: opts.host ?? '127.0.0.1', uiPort: 0, otlpHttpPort: opts.otlpHttpPort ?? 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'],
       queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans, forward: opts.forward, forwardQueueSpans: opts.forwardQueueSpans,
+      authToken: opts.authToken, allowedHosts: opts.allowedHosts,
       sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer,
     },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },

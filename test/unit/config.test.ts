@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       samplingBuffer: 200_000,
       forward: null,
       forwardQueueSpans: 100_000,
+      authToken: '',
+      allowedHosts: [],
     });
   });
 
@@ -58,6 +60,8 @@ describe('loadConfig', () => {
         TRACELITE_FORWARD: 'https://otlp.example.com:4318',
         TRACELITE_FORWARD_HEADER: 'x-api-key=a%2Cb,x-team = core',
         TRACELITE_FORWARD_QUEUE: '5000',
+        TRACELITE_AUTH_TOKEN: 's3cret-token',
+        TRACELITE_ALLOWED_HOSTS: 'tracelite.internal, box.lan',
       },
       [],
     );
@@ -79,6 +83,8 @@ describe('loadConfig', () => {
       samplingBuffer: 1000,
       forward: { url: 'https://otlp.example.com:4318/v1/traces', headers: [['x-api-key', 'a,b'], ['x-team', 'core']] },
       forwardQueueSpans: 5000,
+      authToken: 's3cret-token',
+      allowedHosts: ['tracelite.internal', 'box.lan'],
     });
   });
 
@@ -106,6 +112,8 @@ describe('loadConfig', () => {
     [['--max-db-size', '1MB'], /--max-db-size: "1MB" is too small: at least 10MB/],
     [['--max-spans=-1'], /--max-spans: "-1" is not a whole number/],
     [['--ui-port', 'abc'], /--ui-port: "abc" is not a port/],
+    [['--auth-token', 'short'], /--auth-token: the token must be at least 8 printable characters/],
+    [['--allowed-hosts', 'http://a.example'], /--allowed-hosts: "http:\/\/a.example" is not a host name/],
     [['--otlp-http-port', '70000'], /--otlp-http-port: "70000" is not a port/],
     [['--db', ''], /--db: must not be empty/],
     [['--queue-spans', '0'], /--queue-spans/],
