@@ -107,6 +107,10 @@ describe('TraceQL: what is refused, and where', () => {
   };
 
   it('pipelines and aggregates', () => {
+    // Patterns that can backtrack exponentially on the event loop are refused, with the reason; plain ones parse.
+    expect(refused('{ name =~ "(a+)+$" }')).toBe('unsupported TraceQL: regular expressions with a repeated group that repeats inside (they can take exponential time) at 10');
+    expect(refused('{ .http.url =~ "(x|xy)*z" }')).toMatch(/^unsupported TraceQL: regular expressions with a repeated alternation/);
+    expect(refused(String.raw`{ .k =~ "(a)\\1" }`)).toMatch(/^unsupported TraceQL: regular expressions with backreferences/);
     expect(refused('{ status = error } | count() > 2')).toBe('unsupported TraceQL: pipelines (`| count() > 2`) at 19');
     expect(refused('{ } | avg(duration) > 1s')).toBe('unsupported TraceQL: pipelines (`| avg(duration) > 1s`) at 4');
     expect(refused('{ } | select(.http.url)')).toBe('unsupported TraceQL: pipelines (`| select(.http.url)`) at 4');

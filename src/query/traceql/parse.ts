@@ -187,6 +187,19 @@ class Parser {
   }
 }
 
+/**
+ * JavaScript's regex engine backtracks without a time limit, and a search runs on the event loop: a quantified
+ * group that itself contains a quantifier (`(a+)+`, `(\w*)*`) or an alternation under a quantifier (`(x|xy)+`) can
+ * take exponential time on a long attribute value. Tempo's RE2 never does; refused here, with the reason.
+ */
+export function backtrackRisk(pattern: string): string | undefined {
+  if (pattern.length > 1_000) return 'more than 1,000 characters';
+  if (/\\\d/.test(pattern) || /\\k</.test(pattern)) return 'backreferences';
+  if (/\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/.test(pattern)) return 'a repeated group that repeats inside';
+  if (/\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/.test(pattern)) return 'a repeated alternation';
+  return undefined;
+}
+
 /** The literal's type against the field's, and the regex compiled (fully anchored, as Tempo's are since 2.3). */
 function check(c: Comparison, opPos: number, valuePos: number): Comparison {
   const { field, op, value } = c;
@@ -195,6 +208,8 @@ function check(c: Comparison, opPos: number, valuePos: number): Comparison {
     if (field.type === 'intrinsic' && !['name', 'statusMessage', 'rootName', 'rootServiceName'].includes(field.name)) {
       throw syntaxError(`\`${field.name}\` cannot be matched with a regular expression`, opPos);
     }
+    const risk = backtrackRisk(value.value);
+    if (risk) throw unsupported(`regular expressions with ${risk} (they can take exponential time)`, valuePos);
     try {
       return { ...c, regex: new RegExp(`^(?:${value.value})$`, 's') };
     } catch (e) {
