@@ -1,3 +1,5 @@
+import { backtrackRisk } from '../model/regex.js';
+
 /**
  * Tail-sampling policies: what a policy file says, checked once. Rules are evaluated in order and the first that
  * matches decides (`evaluate.ts`); a trace no rule matches gets the default. A rule keeps what it matches unless
@@ -144,6 +146,8 @@ function parseRule(r: unknown, at: string): Rule {
         return { ...base, type: t, key, value: String(r.value) };
       }
       const src = text(r.match, `${where}: match`);
+      const risk = backtrackRisk(src);
+      if (risk) throw new PolicyError(`${where}: match: regular expressions with ${risk} are refused (they can take exponential time)`);
       try {
         return { ...base, type: t, key, match: new RegExp(src) };
       } catch (err) {

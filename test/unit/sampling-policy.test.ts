@@ -48,6 +48,7 @@ describe('policy files', () => {
       [{ rules: [{ name: 's', type: 'latency', quantile: 99 }] }, /quantile must be between 0 and 1/],
       [{ rules: [{ name: 'a', type: 'attribute', key: 'k', match: '(' }] }, /^p: rules\[0\] \(a\): match is not a regular expression/],
       [{ rules: [{ name: 'a', type: 'attribute', key: 'k' }] }, /give exactly one of "value" and "match"/],
+      [{ rules: [{ name: 'a', type: 'attribute', key: 'k', match: '^(a+)+$' }] }, /^p: rules\[0\] \(a\): match: regular expressions with a repeated group that repeats inside are refused/],
       [{ rules: [{ name: 'e', type: 'error', rate: 1 }] }, /^p: rules\[0\] \(e\): unknown field "rate" for a error rule/],
       [{ rules: [{ name: 'x', type: 'error' }, { name: 'x', type: 'error' }] }, /^p: rules\[1\] \(x\): the name is used by an earlier rule/],
       [{ rules: [{ type: 'error', action: 'maybe' }] }, /action must be "keep" or "drop"/],

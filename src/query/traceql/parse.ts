@@ -1,5 +1,6 @@
 import type { Comparison, Field, Intrinsic, Literal, Operator, SpansetExpr } from '../../model/traceql.js';
 import { syntaxError, tokenize, unsupported, type Token } from './lexer.js';
+import { backtrackRisk } from '../../model/regex.js';
 
 /**
  * TraceQL text → the spanset AST of model/traceql.ts, or an InvalidInputError (400) that names what it cannot
@@ -187,18 +188,6 @@ class Parser {
   }
 }
 
-/**
- * JavaScript's regex engine backtracks without a time limit, and a search runs on the event loop: a quantified
- * group that itself contains a quantifier (`(a+)+`, `(\w*)*`) or an alternation under a quantifier (`(x|xy)+`) can
- * take exponential time on a long attribute value. Tempo's RE2 never does; refused here, with the reason.
- */
-export function backtrackRisk(pattern: string): string | undefined {
-  if (pattern.length > 1_000) return 'more than 1,000 characters';
-  if (/\\\d/.test(pattern) || /\\k</.test(pattern)) return 'backreferences';
-  if (/\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/.test(pattern)) return 'a repeated group that repeats inside';
-  if (/\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/.test(pattern)) return 'a repeated alternation';
-  return undefined;
-}
 
 /** The literal's type against the field's, and the regex compiled (fully anchored, as Tempo's are since 2.3). */
 function check(c: Comparison, opPos: number, valuePos: number): Comparison {
