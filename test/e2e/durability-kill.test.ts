@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readChunkTyped } from '../../src/codec/read-chunk.js';
-import { attr, string, sub } from '../fixtures/proto-writer.js';
+import { loadRequest, loadSpanId, loadTraceId } from '../fixtures/otlp-load.js';
 import { MAIN, startCli, type RunningCli } from '../helpers/cli.js';
 import { tempDbPath } from '../helpers/server.js';
 
@@ -32,44 +32,10 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const hex = (n: number, chars: number) => n.toString(16).padStart(chars, '0');
-const traceOf = (r: number) => 'd0' + hex(Math.floor(r / REQUESTS_PER_TRACE) + 1, 30);
-const spanIdOf = (r: number, j: number) => hex(r * SPANS_PER_REQUEST + j + 1, 16);
-const T0 = BigInt(Date.now()) * 1_000_000n;
-
-/** Request r: SPANS_PER_REQUEST spans of trace traceOf(r), IDs unique across the whole run (written byte by byte:
- * the senders must outpace the server, or a kill would rarely find anything in flight). */
-function body(r: number): Buffer {
-  const traceId = Buffer.from(traceOf(r), 'hex');
-  const root = spanIdOf(r - (r % REQUESTS_PER_TRACE), 0);
-  const spans: Buffer[] = [];
-  for (let j = 0; j < SPANS_PER_REQUEST; j++) {
-    const spanId = spanIdOf(r, j);
-    const start = T0 + BigInt(r * 1000 + j) * 1000n;
-    const span = Buffer.concat([
-      Buffer.from([0x0a, 16]), traceId,
-      Buffer.from([0x12, 8]), Buffer.from(spanId, 'hex'),
-      ...(spanId === root ? [] : [Buffer.from([0x22, 8]), Buffer.from(root, 'hex')]),
-      Buffer.from([0x2a, 4]), Buffer.from(`op-${j % 7}`),
-      Buffer.from([0x39]), u64(start),
-      Buffer.from([0x41]), u64(start + 5_000_000n),
-    ]);
-    spans.push(Buffer.from([0x12, span.length]), span); // ScopeSpans.spans (field 2); a span is < 128 bytes
-  }
-  return wrap(Buffer.concat(spans));
-}
-
-function u64(n: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(n);
-  return b;
-}
-
-/** ExportTraceServiceRequest { resource_spans { resource { service.name = "svc" } scope_spans { scope { name } spans… } } } */
-function wrap(spans: Buffer): Buffer {
-  const resource = sub(1, attr(1, 'service.name', string(1, 'svc')));
-  return sub(1, resource, sub(2, sub(1, string(1, 'lib')), spans));
-}
+const SHAPE = { spans: SPANS_PER_REQUEST, perTrace: REQUESTS_PER_TRACE, t0: BigInt(Date.now()) * 1_000_000n };
+const traceOf = (r: number) => loadTraceId(r, REQUESTS_PER_TRACE);
+const spanIdOf = (r: number, j: number) => loadSpanId(r, j, SPANS_PER_REQUEST);
+const body = (r: number) => loadRequest(r, SHAPE);
 
 async function start(db: string): Promise<RunningCli> {
   return startCli(process.execPath, [MAIN, '--db', db, '--ui-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--retention', '0', '--max-db-size', '0']);
