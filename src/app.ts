@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes, refuseCrossSite, type StoreAdmin } from './api/admin-routes.js';
 import { analysisRoutes } from './api/analysis-routes.js';
 import { forwardingRoutes } from './api/forwarding-routes.js';
+import { healthFooter, healthRoutes } from './api/health-routes.js';
 import { importRoutes } from './api/import-routes.js';
 import { jaegerV1Routes } from './api/jaeger/v1-routes.js';
 import { jaegerV3Routes } from './api/jaeger/v3-routes.js';
@@ -15,6 +16,7 @@ import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import { packageVersion } from './paths.js';
 import type { ForwardingStatus } from './model/forwarding.js';
+import type { HealthSources } from './model/health.js';
 import type { SpanSink } from './model/ports.js';
 import type { SamplingStatus } from './model/sampling-ports.js';
 import type { QueryService } from './query/index.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   sampling?: SamplingStatus;
   /** `--forward`'s counters (GET /api/forwarding); undefined when not forwarding. */
   forwarding?: ForwardingStatus;
+  /** The write queue's and the writer's counters (GET /api/health, the UI footer); no route when not given. */
+  health?: HealthSources;
   /** Clearing the store (DELETE /api/traces). */
   admin: StoreAdmin;
   config: Pick<Config, 'corsOrigins'> & Partial<Pick<Config, 'host' | 'authToken' | 'allowedHosts'>>;
@@ -75,6 +79,15 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, { prefix: '/api', admin: deps.admin });
   await app.register(samplingSimulateRoutes, { prefix: '/api', query, now });
   await app.register(forwardingRoutes, { prefix: '/api', forwarding: deps.forwarding });
+  if (deps.health) {
+    const health = deps.health;
+    await app.register(healthRoutes, { prefix: '/api', health, sampling: deps.sampling, forwarding: deps.forwarding, now });
+    // The footer of every page ("queue N of M · refused N"): @fastify/view merges reply.locals into each page's data.
+    app.addHook('preHandler', async (_req, reply) => {
+      const { locals } = reply as unknown as { locals?: Record<string, unknown> };
+      if (locals) locals.ingestFooter = healthFooter(health);
+    });
+  }
   // Jaeger's query APIs: v1 for Grafana's Jaeger data source (URL http://host:16686/jaeger), v3 at both places.
   await app.register(jaegerV1Routes, { prefix: '/jaeger', query, now });
   for (const prefix of ['/api/v3', '/jaeger/api/v3']) await app.register(jaegerV3Routes, { prefix, query });

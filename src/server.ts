@@ -122,6 +122,15 @@ export async function startTracelite(
     sampling: { stats: () => sampler?.stats() },
     forwarding: forwarder,
     admin: { clear: () => writer.clear() },
+    health: {
+      ingest: () => pipeline.stats(),
+      store: async () => {
+        const thread = writer instanceof ThreadWriter ? writer.health() : { restarts: 0, down: undefined };
+        // A writer that is down cannot answer; its last figures are not worth a hang.
+        const s = thread.down ? undefined : await writer.stats().catch(() => undefined);
+        return { storedSpans: s?.storedSpans ?? 0, dbBytes: s?.dbBytes ?? 0, writerRestarts: thread.restarts, writerDown: thread.down ?? null };
+      },
+    },
     config,
     logLevel: opts.logLevel ?? 'silent',
     otlpEndpoint: () => urls.otlp || `http://${config.host}:${config.otlpHttpPort}`,

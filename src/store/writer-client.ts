@@ -32,6 +32,8 @@ export class ThreadWriter implements StoreWriter {
   private dead: Error | undefined;
   private closing = false;
   private restarts: number[] = [];
+  /** Writer threads started to replace one that died, since start (GET /api/health). */
+  private restartTotal = 0;
 
   private constructor(
     private worker: Worker,
@@ -77,10 +79,16 @@ export class ThreadWriter implements StoreWriter {
       return;
     }
     this.restarts.push(now);
+    this.restartTotal++;
     this.onFailure(new Error(`${err.message}; starting a new writer thread`));
     // Requests that arrive while it starts are posted to it and answered once it is ready.
     this.worker = new Worker(this.script, workerOptions(this.config));
     this.attach(this.worker);
+  }
+
+  /** How many times a dead writer thread was replaced, and why it stays down (undefined while it runs). */
+  health(): { restarts: number; down: string | undefined } {
+    return { restarts: this.restartTotal, down: this.closing ? undefined : this.dead?.message };
   }
 
   write(batch: WriteBatch): Promise<void> {
