@@ -32,6 +32,10 @@ export interface Config {
   forward: ForwardTarget | null;
   /** Spans the forwarder holds at most while the upstream is slow or down (then it drops new ones, counted). */
   forwardQueueSpans: number;
+  /** String and bytes attribute values longer (UTF-8 bytes) are cut at ingest and marked `tracelite.truncated`; 0 = no limit. */
+  maxAttributeLength: number;
+  /** Largest request body (after decompression) and gRPC message the receivers take; beyond, 413 / RESOURCE_EXHAUSTED. */
+  maxBodyBytes: number;
 }
 
 /** An upstream OTLP/HTTP endpoint, checked at start. */
@@ -86,7 +90,16 @@ export const FLAGS: readonly FlagSpec[] = [
     multiple: true,
   },
   { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
+  {
+    name: 'max-attribute-length',
+    help: 'cut longer string/bytes attribute values at ingest, marked tracelite.truncated (bytes, 64KiB; 0 = no limit)',
+    default: '64KiB',
+  },
+  { name: 'max-body-size', help: 'largest request body after decompression, and gRPC message (1KiB-1GiB)', default: '64MiB' },
 ];
+
+/** `--max-attribute-length`'s default, 64 KiB, also for servers started without a Config (tests, demo). */
+export const DEFAULT_MAX_ATTRIBUTE_LENGTH = 64 * 1024;
 
 export function envName(flag: string): string {
   return 'TRACELITE_' + flag.toUpperCase().replaceAll('-', '_');
@@ -151,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     samplingBuffer: positiveInt(raw('sampling-buffer')),
     forward: forwardTarget(raw('forward'), forwardHeaders(values['forward-header'] as string[] | undefined, env)),
     forwardQueueSpans: positiveInt(raw('forward-queue')),
+    maxAttributeLength: limitSize(raw('max-attribute-length'), 0, 2 ** 31 - 1, '0 = no limit'),
+    maxBodyBytes: limitSize(raw('max-body-size'), 1024, 2 ** 30, '1KiB to 1GiB'),
   };
   if (config.samplingMaxAgeMs < config.decisionWaitMs) {
     throw new ConfigError(`--sampling-max-age: ${raw('sampling-max-age').value} is shorter than --decision-wait ${raw('decision-wait').value}`);
@@ -205,6 +220,15 @@ function bytes({ value, source }: { value: string; source: string }): number {
   if (!m || unit === undefined) throw new ConfigError(`${source}: "${value}" is not a size like 500MB or 1GB (0 = no limit)`);
   const n = Math.round(Number(m[1]) * unit);
   if (n !== 0 && n < 10e6) throw new ConfigError(`${source}: "${value}" is too small: at least 10MB`);
+  return n;
+}
+
+/** A byte count like 65536, 64KiB, 1MB or 0, between `min` (0 allowed when min is 0) and `max`. */
+function limitSize({ value, source }: { value: string; source: string }, min: number, max: number, range: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value);
+  const unit = m ? SIZE_UNITS[m[2].toUpperCase()] : undefined;
+  const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${source}: "${value}" is not a size like 65536, 64KiB or 1MB (${range})`);
   return n;
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_MAX_ATTRIBUTE_LENGTH } from './config.js';
 import { ThreadEncoder } from './forward/encoder-client.js';
 import { Forwarder } from './forward/forwarder.js';
 import { ForwardingSink } from './forward/sink.js';
@@ -59,6 +59,7 @@ export interface Tracelite {
 
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
   Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort' | 'forward' | 'forwardQueueSpans'>> &
+  Partial<Pick<Config, 'maxAttributeLength' | 'maxBodyBytes'>> &
   Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>>;
 
 export async function startTracelite(
@@ -154,7 +155,7 @@ export async function startTracelite(
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
-    grpc = await listenGrpc(ingestSink, otlp, config.host, grpcPort);
+    grpc = await listenGrpc(ingestSink, otlp, config, grpcPort);
     urls.grpc = urlOf(config.host, grpc.port);
     if (opts.listen !== false) {
       urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
@@ -183,9 +184,11 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
-async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number): Promise<OtlpGrpcReceiver> {
+async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, config: ServerConfig, port: number): Promise<OtlpGrpcReceiver> {
+  const host = config.host;
   try {
-    return await OtlpGrpcReceiver.listen({ sink, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
+    const limits = { maxMessageBytes: config.maxBodyBytes, maxAttributeLength: config.maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH };
+    return await OtlpGrpcReceiver.listen({ sink, ...limits, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
   } catch (err) {
     throw new ListenError(`cannot listen on ${host}:${port} for OTLP/gRPC receiver: ${(err as Error).message}`);
   }

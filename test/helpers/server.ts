@@ -31,6 +31,9 @@ export async function startServer(
     otlpHttpPort?: number;
     forward?: ForwardTarget;
     forwardQueueSpans?: number;
+    /** --max-attribute-length (default 64 KiB, 0 = none) and --max-body-size (default 64 MiB). */
+    maxAttributeLength?: number;
+    maxBodyBytes?: number;
   } = {},
 ): Promise<TestServer> {
   const temp = opts.db === undefined ? tempDbPath() : undefined;
@@ -40,6 +43,7 @@ export async function startServer(
       host: '127.0.0.1', uiPort: 0, otlpHttpPort: opts.otlpHttpPort ?? 0, otlpGrpcPort: 0, zipkinPort: 0, db, corsOrigins: ['*'],
       queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans, forward: opts.forward, forwardQueueSpans: opts.forwardQueueSpans,
       sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer,
+      maxAttributeLength: opts.maxAttributeLength, maxBodyBytes: opts.maxBodyBytes,
     },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       samplingBuffer: 200_000,
       forward: null,
       forwardQueueSpans: 100_000,
+      maxAttributeLength: 64 * 1024,
+      maxBodyBytes: 64 * 1024 ** 2,
     });
   });
 
@@ -58,6 +60,8 @@ describe('loadConfig', () => {
         TRACELITE_FORWARD: 'https://otlp.example.com:4318',
         TRACELITE_FORWARD_HEADER: 'x-api-key=a%2Cb,x-team = core',
         TRACELITE_FORWARD_QUEUE: '5000',
+        TRACELITE_MAX_ATTRIBUTE_LENGTH: '1000',
+        TRACELITE_MAX_BODY_SIZE: '8MiB',
       },
       [],
     );
@@ -79,7 +83,18 @@ describe('loadConfig', () => {
       samplingBuffer: 1000,
       forward: { url: 'https://otlp.example.com:4318/v1/traces', headers: [['x-api-key', 'a,b'], ['x-team', 'core']] },
       forwardQueueSpans: 5000,
+      maxAttributeLength: 1000,
+      maxBodyBytes: 8 * 1024 ** 2,
     });
+  });
+
+  it('reads the input limits: --max-attribute-length (0 = none) and --max-body-size, in bounds', () => {
+    expect(run({}, ['--max-attribute-length', '0']).maxAttributeLength).toBe(0);
+    expect(run({}, ['--max-attribute-length', '4KiB']).maxAttributeLength).toBe(4096);
+    expect(run({}, ['--max-body-size', '1MB']).maxBodyBytes).toBe(1e6);
+    expect(() => run({}, ['--max-attribute-length', 'lots'])).toThrow(/--max-attribute-length: "lots" is not a size/);
+    expect(() => run({}, ['--max-body-size', '0'])).toThrow(/--max-body-size: "0" .*1KiB to 1GiB/);
+    expect(() => run({}, ['--max-body-size', '2GiB'])).toThrow(/--max-body-size/);
   });
 
   it('reads the sampling flags: a policy name or file, durations in ms, s or m', () => {
