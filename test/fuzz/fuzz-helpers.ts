@@ -118,8 +118,9 @@ export interface Answer {
 }
 
 /** fetch with a deadline: a hang fails the case (as a timeout), not the whole run. */
-export async function call(url: string, init: RequestInit = {}, ms = 15_000): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ms) });
+export async function call(url: string, init: { method?: string; body?: Buffer | string; headers?: Record<string, string> } = {}, ms = 15_000): Promise<Answer> {
+  const body = Buffer.isBuffer(init.body) ? new Uint8Array(init.body) : init.body;
+  const res = await fetch(url, { ...init, body, signal: AbortSignal.timeout(ms) });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()).toString('latin1') };
 }
 
