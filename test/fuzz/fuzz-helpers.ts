@@ -11,7 +11,7 @@ import fc from 'fast-check';
 export const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 /** Cases per receiver and encoding; FUZZ_RUNS raises it for a longer local run. */
 export const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
-export const params = (runs = RUNS): fc.Parameters<unknown> => ({ seed: SEED, numRuns: runs, endOnFailure: true, interruptAfterTimeLimit: 60_000 });
+export const params = (runs = RUNS): fc.Parameters<unknown> => ({ seed: SEED, numRuns: process.env.FUZZ_RUNS ? RUNS : runs, endOnFailure: true, interruptAfterTimeLimit: 60_000 });
 
 /** One byte-level edit of a buffer; positions are fractions of its length so they shrink well and stay in range. */
 type Edit =
