@@ -92,7 +92,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
   {
     name: 'max-attribute-length',
-    help: 'cut longer string/bytes attribute values at ingest, marked tracelite.truncated (bytes, 64KiB; 0 = no limit)',
+    help: 'string/bytes attribute values longer (bytes) are cut at ingest, marked tracelite.truncated; 0 = no limit',
     default: '64KiB',
   },
   { name: 'max-body-size', help: 'largest request body after decompression, and gRPC message (1KiB-1GiB)', default: '64MiB' },
@@ -114,12 +114,14 @@ export function usage(): string {
     '',
     'Flags (each also as an environment variable):',
   ];
+  const flagWidth = Math.max(16, ...FLAGS.map((f) => f.name.length));
+  const envWidth = Math.max(28, ...FLAGS.map((f) => envName(f.name).length));
   for (const f of FLAGS) {
     const dflt = f.default === '' ? '' : ` (default ${f.default})`;
-    lines.push(`  --${f.name.padEnd(16)} ${envName(f.name).padEnd(28)} ${f.help}${dflt}`);
+    lines.push(`  --${f.name.padEnd(flagWidth)} ${envName(f.name).padEnd(envWidth)} ${f.help}${dflt}`);
   }
-  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(28)} print this and exit`);
-  lines.push(`  --${'version'.padEnd(16)} ${''.padEnd(28)} print the version and exit`);
+  lines.push(`  --${'help'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print this and exit`);
+  lines.push(`  --${'version'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print the version and exit`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attr, bytes, double, fixed64, hexBytes, msg, requestWithSpans, spanBody, string, sub } from '../fixtures/proto-writer.js';
+import { protoFields, rawClient } from '../helpers/grpc.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -240,6 +241,30 @@ describe('absurd values', () => {
     expect(ok.statusCode, ok.rawPayload.toString('latin1')).toBe(200);
     expect(server.reader.getTrace('0f'.repeat(16))).toHaveLength(200_000);
   }, 120_000);
+
+  it('over OTLP/gRPC the same: values cut and marked, 10,000-deep nesting INVALID_ARGUMENT, too many spans RESOURCE_EXHAUSTED', async () => {
+    const client = rawClient(server.otlpGrpcUrl, '/opentelemetry.proto.collector.trace.v1.TraceService/Export');
+    try {
+      const tid = traceId();
+      const ok = await client.call(requestWithSpans(spanBody(tid, SID, 1000n, 2000n, attr(9, 'big', string(1, 'g'.repeat(100_000))))));
+      expect(ok.error).toBeUndefined();
+      expect(protoFields(ok.response!).size).toBe(0); // no partial_success
+      const [span] = server.reader.getTrace(tid);
+      expect((span.attributes.big as string).length).toBe(65_536);
+      expect(span.attributes['tracelite.truncated']).toEqual(['big']);
+      let deep = string(1, 'leaf');
+      for (let i = 0; i < 10_000; i++) deep = sub(5, sub(1, deep));
+      const nested = await client.call(requestWithSpans(spanBody(traceId(), SID, 1000n, 2000n, attr(9, 'deep', deep))));
+      expect([nested.error?.code, nested.error?.details]).toEqual([3, expect.stringMatching(/nested deeper than 64 levels/)]);
+      const many = [];
+      for (let i = 0; i < 200_001; i++) many.push(spanBody('0e'.repeat(16), (i + 1).toString(16).padStart(16, '0')));
+      const big = await client.call(bigRequest(many));
+      expect([big.error?.code, big.error?.details]).toEqual([8, expect.stringMatching(/request has 200001 spans, more than the 200000/)]);
+      expect(server.reader.getTrace('0e'.repeat(16))).toEqual([]);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 
   it('--max-body-size sets the limit', async () => {
     const small = await startServer({ listen: false, maxBodyBytes: 4096 });
