@@ -231,8 +231,11 @@ export class ListOut extends ByteOut {
     this.kvDepth = 0;
     this.keyJs(TRUNCATED_KEY);
     this.vArray(keys.length);
+    // The key names whole, however long.
+    const max = this.maxValue;
+    this.maxValue = 0;
     for (const k of keys) this.vStrJs(k);
-    this.truncated.length = 0;
+    this.maxValue = max;
     const from = lenU32(n);
     const extra = lenU32(n + 1) - from;
     if (extra !== 0) {
