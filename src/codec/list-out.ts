@@ -36,7 +36,7 @@ export class ListOut extends ByteOut {
   protected maxValue = 0;
   /** The pool entry of the current top-level key (-1: the empty key), for naming truncated values. */
   private topKey = -1;
-  /** Top-level keys of the list being written whose values (or values nested in them) were cut. */
+  /** Top-level keys of the list being written whose values (or values nested in them) were cut; endAttrs empties it. */
   private readonly truncated: string[] = [];
   private readonly truncatedSaved: number[] = [];
 
@@ -117,7 +117,6 @@ export class ListOut extends ByteOut {
     this.dup = false;
     this.kvDepth = 0;
     this.tracking = track;
-    this.truncated.length = 0;
     this.listStart = this.pos;
     if (track) this.wkPos.fill(-1);
     this.u32(count);
