@@ -12,8 +12,13 @@ import { BATCH, makeRequests } from './workload.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, process.env.TRACELITE_DIST ?? '../dist');
 const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
-const { decodeProtobufRequest } = await load('ingest/otlp-proto.js');
-const { decodeJsonRequest } = await load('ingest/otlp-json.js');
+const proto = await load('ingest/otlp-proto.js');
+const jsonMod = await load('ingest/otlp-json.js');
+// As the receivers call them: with --max-attribute-length (default 64 KiB; BENCH_MAX_ATTRIBUTE_LENGTH=0 for none).
+// A build from before the flag takes no second argument and ignores it.
+const MAX_ATTR = Number(process.env.BENCH_MAX_ATTRIBUTE_LENGTH ?? 65536);
+const decodeProtobufRequest = (b) => proto.decodeProtobufRequest(b, MAX_ATTR);
+const decodeJsonRequest = (b) => jsonMod.decodeJsonRequest(b, MAX_ATTR);
 const { readChunk, readChunkIndex, readDimension } = await load('codec/index.js');
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 3000);

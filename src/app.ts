@@ -11,7 +11,7 @@ import { samplingSimulateRoutes } from './api/sampling-simulate-routes.js';
 import { statsRoutes } from './api/stats-routes.js';
 import { tempoRoutes } from './api/tempo/routes.js';
 import { samplingRoutes } from './api/sampling-routes.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_MAX_ATTRIBUTE_LENGTH } from './config.js';
 import { createImporter } from './ingest/import/index.js';
 import { otlpHttpRoutes } from './ingest/otlp-http.js';
 import { packageVersion } from './paths.js';
@@ -42,7 +42,7 @@ export interface AppDeps {
   health?: HealthSources;
   /** Clearing the store (DELETE /api/traces). */
   admin: StoreAdmin;
-  config: Pick<Config, 'corsOrigins'> & Partial<Pick<Config, 'host' | 'authToken' | 'allowedHosts'>>;
+  config: Pick<Config, 'corsOrigins'> & Partial<Pick<Config, 'host' | 'authToken' | 'allowedHosts' | 'maxAttributeLength' | 'maxBodyBytes'>>;
   /** The OTLP/HTTP endpoint the UI's setup snippet shows (known once listening). */
   otlpEndpoint: () => string;
   /** Epoch ms, for "3 min ago" and default time windows. */
@@ -98,7 +98,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(samplingRoutes, { prefix: '/api', sampling });
   await app.register(tempoRoutes, { prefix: '/tempo', query, version: packageVersion() });
   await app.register(webRoutes, { query, otlpEndpoint: deps.otlpEndpoint, now, importer, refuseCrossSite, sampling, forwarding: deps.forwarding, admin: deps.admin, login });
-  await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
+  await app.register(otlpHttpRoutes, receiverLimits(deps));
   return app;
 }
 
@@ -106,7 +106,7 @@ export async function buildUiApp(deps: AppDeps): Promise<FastifyInstance> {
 export async function buildOtlpApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   receiverGuard(app, authToken(deps));
-  await app.register(otlpHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
+  await app.register(otlpHttpRoutes, receiverLimits(deps));
   return app;
 }
 
@@ -114,6 +114,12 @@ export async function buildOtlpApp(deps: AppDeps): Promise<FastifyInstance> {
 export async function buildZipkinApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = fastify(deps);
   receiverGuard(app, authToken(deps));
-  await app.register(zipkinHttpRoutes, { sink: deps.sink, corsOrigins: deps.config.corsOrigins });
+  await app.register(zipkinHttpRoutes, receiverLimits(deps));
   return app;
+}
+
+/** What every receiver is given: the sink, CORS and the size limits (--max-body-size, --max-attribute-length). */
+function receiverLimits(deps: AppDeps) {
+  const { corsOrigins, maxBodyBytes, maxAttributeLength } = deps.config;
+  return { sink: deps.sink, corsOrigins, maxBodyBytes, maxAttributeLength: maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH };
 }

@@ -36,6 +36,10 @@ export interface Config {
   authToken: string;
   /** Host names the UI port answers to besides the loopback names and `host` (DNS rebinding guard). */
   allowedHosts: readonly string[];
+  /** String and bytes attribute values longer (UTF-8 bytes) are cut at ingest and marked `tracelite.truncated`; 0 = no limit. */
+  maxAttributeLength: number;
+  /** Largest request body (after decompression) and gRPC message the receivers take; beyond, 413 / RESOURCE_EXHAUSTED. */
+  maxBodyBytes: number;
 }
 
 /** An upstream OTLP/HTTP endpoint, checked at start. */
@@ -92,7 +96,16 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'auth-token', help: 'require this token (Authorization: Bearer, or the UI\'s login form) on every page, API and receiver', default: '' },
   { name: 'allowed-hosts', help: 'comma-separated host names the UI port answers to besides localhost and --host (DNS rebinding guard)', default: '' },
   { name: 'forward-queue', help: 'spans held for --forward while the upstream is slow or down; beyond, new ones are dropped', default: '100000' },
+  {
+    name: 'max-attribute-length',
+    help: 'string/bytes attribute values longer (bytes) are cut at ingest, marked tracelite.truncated; 0 = no limit',
+    default: '64KiB',
+  },
+  { name: 'max-body-size', help: 'largest request body after decompression, and gRPC message (1KiB-1GiB)', default: '64MiB' },
 ];
+
+/** `--max-attribute-length`'s default, 64 KiB, also for servers started without a Config (tests, demo). */
+export const DEFAULT_MAX_ATTRIBUTE_LENGTH = 64 * 1024;
 
 export function envName(flag: string): string {
   return 'TRACELITE_' + flag.toUpperCase().replaceAll('-', '_');
@@ -107,12 +120,14 @@ export function usage(): string {
     '',
     'Flags (each also as an environment variable):',
   ];
+  const flagWidth = Math.max(16, ...FLAGS.map((f) => f.name.length));
+  const envWidth = Math.max(28, ...FLAGS.map((f) => envName(f.name).length));
   for (const f of FLAGS) {
     const dflt = f.default === '' ? '' : ` (default ${f.default})`;
-    lines.push(`  --${f.name.padEnd(16)} ${envName(f.name).padEnd(28)} ${f.help}${dflt}`);
+    lines.push(`  --${f.name.padEnd(flagWidth)} ${envName(f.name).padEnd(envWidth)} ${f.help}${dflt}`);
   }
-  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(28)} print this and exit`);
-  lines.push(`  --${'version'.padEnd(16)} ${''.padEnd(28)} print the version and exit`);
+  lines.push(`  --${'help'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print this and exit`);
+  lines.push(`  --${'version'.padEnd(flagWidth)} ${''.padEnd(envWidth)} print the version and exit`);
   return lines.join('\n');
 }
 
@@ -159,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     forwardQueueSpans: positiveInt(raw('forward-queue')),
     authToken: authToken(raw('auth-token')),
     allowedHosts: hostList(raw('allowed-hosts')),
+    maxAttributeLength: limitSize(raw('max-attribute-length'), 0, 2 ** 31 - 1, '0 = no limit'),
+    maxBodyBytes: limitSize(raw('max-body-size'), 1024, 2 ** 30, '1KiB to 1GiB'),
   };
   if (config.samplingMaxAgeMs < config.decisionWaitMs) {
     throw new ConfigError(`--sampling-max-age: ${raw('sampling-max-age').value} is shorter than --decision-wait ${raw('decision-wait').value}`);
@@ -213,6 +230,15 @@ function bytes({ value, source }: { value: string; source: string }): number {
   if (!m || unit === undefined) throw new ConfigError(`${source}: "${value}" is not a size like 500MB or 1GB (0 = no limit)`);
   const n = Math.round(Number(m[1]) * unit);
   if (n !== 0 && n < 10e6) throw new ConfigError(`${source}: "${value}" is too small: at least 10MB`);
+  return n;
+}
+
+/** A byte count like 65536, 64KiB, 1MB or 0, between `min` (0 allowed when min is 0) and `max`. */
+function limitSize({ value, source }: { value: string; source: string }, min: number, max: number, range: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value);
+  const unit = m ? SIZE_UNITS[m[2].toUpperCase()] : undefined;
+  const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${source}: "${value}" is not a size like 65536, 64KiB or 1MB (${range})`);
   return n;
 }
 

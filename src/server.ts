@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { buildOtlpApp, buildUiApp, buildZipkinApp } from './app.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_MAX_ATTRIBUTE_LENGTH } from './config.js';
 import { ThreadEncoder } from './forward/encoder-client.js';
 import { Forwarder } from './forward/forwarder.js';
 import { ForwardingSink } from './forward/sink.js';
@@ -62,7 +62,7 @@ export interface Tracelite {
 type ServerConfig = Pick<Config, 'host' | 'uiPort' | 'otlpHttpPort' | 'otlpGrpcPort' | 'db' | 'corsOrigins' | 'queueSpans'> &
   Partial<Pick<Config, 'retentionMs' | 'maxSpans' | 'maxDbBytes' | 'zipkinPort' | 'forward' | 'forwardQueueSpans'>> &
   Partial<Pick<Config, 'sampling' | 'decisionWaitMs' | 'samplingMaxAgeMs' | 'samplingBuffer'>> &
-  Partial<Pick<Config, 'authToken' | 'allowedHosts'>>;
+  Partial<Pick<Config, 'authToken' | 'allowedHosts' | 'maxAttributeLength' | 'maxBodyBytes'>>;
 
 export async function startTracelite(
   config: ServerConfig,
@@ -166,7 +166,7 @@ export async function startTracelite(
       urls.otlp = await listen(otlp, 'OTLP/HTTP receiver', config.host, config.otlpHttpPort);
     }
     const grpcPort = opts.listen === false ? 0 : config.otlpGrpcPort;
-    grpc = await listenGrpc(ingestSink, otlp, config.host, grpcPort, config.authToken);
+    grpc = await listenGrpc(ingestSink, otlp, config, grpcPort);
     urls.grpc = urlOf(config.host, grpc.port);
     if (opts.listen !== false) {
       urls.ui = await listen(ui, 'UI and API', config.host, config.uiPort);
@@ -195,12 +195,14 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
-async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, host: string, port: number, authToken = ''): Promise<OtlpGrpcReceiver> {
-  const token = authToken ? new AuthToken(authToken) : undefined;
+async function listenGrpc(sink: SpanSink, otlp: FastifyInstance, config: ServerConfig, port: number): Promise<OtlpGrpcReceiver> {
+  const host = config.host;
+  const token = config.authToken ? new AuthToken(config.authToken) : undefined;
   // gRPC metadata keys are lowercase; the exporters send `authorization` as their `headers` option says.
   const authorize = token && ((metadata: Metadata) => token.matchesBearer(String(metadata.get('authorization')[0] ?? '')));
   try {
-    return await OtlpGrpcReceiver.listen({ sink, authorize, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
+    const limits = { maxMessageBytes: config.maxBodyBytes, maxAttributeLength: config.maxAttributeLength ?? DEFAULT_MAX_ATTRIBUTE_LENGTH };
+    return await OtlpGrpcReceiver.listen({ sink, authorize, ...limits, onError: (err) => otlp.log.error({ err }, 'OTLP/gRPC export failed') }, host, port);
   } catch (err) {
     throw new ListenError(`cannot listen on ${host}:${port} for OTLP/gRPC receiver: ${(err as Error).message}`);
   }

@@ -36,9 +36,13 @@ export function traceChain(tree: TraceTree, candidates: readonly Span[], expect:
 const CANDIDATE_MARGIN_NS = 1_000_000_000n;
 
 /** The window whose root spans may have answered this trace's calls in a trace of their own. */
+const MAX_INT64 = 2n ** 63n - 1n;
+
 export function candidateWindow(spans: readonly Span[]): { startNs: bigint; endNs: bigint } {
   const { startNs, endNs } = traceWindow(spans);
-  return { startNs: startNs - CANDIDATE_MARGIN_NS, endNs: endNs + CANDIDATE_MARGIN_NS };
+  // Clamped to what SQLite's signed 64-bit INTEGER binds: a span may end as late as 2^63−1 ns (ingest/validate.ts).
+  const end = endNs + CANDIDATE_MARGIN_NS;
+  return { startNs: startNs - CANDIDATE_MARGIN_NS, endNs: end > MAX_INT64 ? MAX_INT64 : end };
 }
 
 /** [earliest start, latest end] of the spans: the window whose neighbouring traces are candidates. */

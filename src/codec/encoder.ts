@@ -66,9 +66,12 @@ export class RequestEncoder extends ListOut {
   private startHi = 0;
   private startLo = 0;
 
-  /** Starts a request; `input` holds the bytes `…In` calls point into (protobuf), if any. */
-  begin(input: Buffer = EMPTY): void {
-    this.restart(input);
+  /**
+   * Starts a request; `input` holds the bytes `…In` calls point into (protobuf), if any. String and bytes values
+   * longer than `maxValueBytes` (0 = no limit) are cut, and marked (format.ts TRUNCATED_KEY).
+   */
+  begin(input: Buffer = EMPTY, maxValueBytes = 0): void {
+    this.restart(input, maxValueBytes);
     this.chunks = [];
     this.chunkByTrace.clear();
     this.traceTable = new Table(0, false);

@@ -83,5 +83,11 @@ export const V_KVLIST = 8;
 /** Span bits: bit 0 = failed (model/failure.ts, decided at ingest). */
 export const BIT_ERROR = 1;
 
+/**
+ * `--max-attribute-length`: an attribute list in which string or bytes values were cut gets this attribute last, an
+ * array of the (top-level) keys whose values were cut. OTel has no standard mark for it.
+ */
+export const TRUNCATED_KEY = 'tracelite.truncated';
+
 /** Array/kvlist values nested deeper than this are refused by the encoders and the readers alike. */
 export const MAX_VALUE_DEPTH = 64;

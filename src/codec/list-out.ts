@@ -1,9 +1,10 @@
 import type { AttrValue } from '../model/span.js';
 import { ByteOut } from './byte-out.js';
 import { dedupedList, readU32, scalarAt, skipValue } from './encoded-values.js';
-import { V_DOUBLE, V_KVLIST, V_STRING } from './format.js';
+import { TRUNCATED_KEY, V_DOUBLE, V_KVLIST, V_STRING } from './format.js';
 import { LiteralPool, STATIC_WK, Table, WELL_KNOWN_KEYS, WK_INDEX } from './literals.js';
 import { STATIC_COUNT, STATIC_STRINGS_V1 } from './static-strings.js';
+import { lenU32, putU32 } from './varint.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -31,10 +32,20 @@ export class ListOut extends ByteOut {
   /** The last tracked list (span or resource attributes), for `attr`. */
   protected trackStart = 0;
   protected readonly wkPos = new Int32Array(WELL_KNOWN_KEYS.length);
+  /** `--max-attribute-length`: string and bytes values longer (UTF-8 bytes) are cut to it; 0 = no limit. */
+  protected maxValue = 0;
+  /** The pool entry of the current top-level key (-1: the empty key), for naming truncated values. */
+  private topKey = -1;
+  /** Top-level keys of the list being written whose values (or values nested in them) were cut; endAttrs empties it. */
+  private readonly truncated: string[] = [];
+  private readonly truncatedSaved: number[] = [];
 
-  /** Starts over for a request whose bytes `…In` calls point into. */
-  protected restart(input: Buffer): void {
+  /** Starts over for a request whose bytes `…In` calls point into; string/bytes values beyond `maxValue` are cut. */
+  protected restart(input: Buffer, maxValue = 0): void {
     this.input = input;
+    this.maxValue = maxValue;
+    this.truncated.length = 0;
+    this.truncatedSaved.length = 0;
     this.pool.reset();
     this.pool.src0 = input;
     this.pool.src1 = this.strs;
@@ -128,6 +139,7 @@ export class ListOut extends ByteOut {
 
 
   endAttrs(): void {
+    if (this.truncated.length !== 0) this.markTruncated();
     if (this.dup) this.dedupe();
     if (this.tracking) this.trackStart = this.listStart;
   }
@@ -146,7 +158,9 @@ export class ListOut extends ByteOut {
       if (e < 0) {
         if (this.emptyKeyGen === this.gen) this.dup = true;
         else this.emptyKeyGen = this.gen;
+        this.topKey = -1;
       } else {
+        this.topKey = e;
         if (this.pool.seen[e] === this.gen) this.dup = true;
         else this.pool.seen[e] = this.gen;
         if (this.tracking) {
@@ -167,12 +181,69 @@ export class ListOut extends ByteOut {
 
   vStrIn(s: number, e: number): void {
     this.type(V_STRING);
+    if (this.maxValue !== 0 && e - s > this.maxValue) e = this.cutUtf8(this.input, s, e);
     this.strIn(s, e);
   }
 
   vStrJs(x: string): void {
     this.type(V_STRING);
+    if (this.maxValue !== 0 && x.length * 3 > this.maxValue && Buffer.byteLength(x) > this.maxValue) {
+      const u = Buffer.from(x, 'utf8');
+      x = u.toString('utf8', 0, this.cutUtf8(u, 0, u.length));
+    }
     this.strJs(x);
+  }
+
+  override vBytes(src: Uint8Array, s: number, e: number): void {
+    if (this.maxValue !== 0 && e - s > this.maxValue) {
+      e = s + this.maxValue;
+      this.noteTruncated();
+    }
+    super.vBytes(src, s, e);
+  }
+
+  // ---- --max-attribute-length ----
+
+  /** Where a UTF-8 string at [s, e) longer than maxValue ends once cut: at most maxValue bytes, whole characters. */
+  private cutUtf8(b: Uint8Array, s: number, e: number): number {
+    let c = s + this.maxValue;
+    // Back to the start of the character the cut falls in (at most 3 continuation bytes).
+    for (let i = 0; i < 3 && c > s && (b[c] & 0xc0) === 0x80; i++) c--;
+    this.noteTruncated();
+    return c < e ? c : e;
+  }
+
+  private noteTruncated(): void {
+    const k = this.topKey;
+    const name = k < 0 ? '' : this.pool.text(k);
+    if (!this.truncated.includes(name)) this.truncated.push(name);
+  }
+
+  /**
+   * Adds `tracelite.truncated` (format.ts TRUNCATED_KEY): an array of the list's keys whose values were cut, as the
+   * list's last attribute (a sent one of that name is overwritten).
+   */
+  private markTruncated(): void {
+    const keys = this.truncated.splice(0);
+    const at = this.listStart;
+    const n = readU32(this.out, { p: at });
+    this.kvDepth = 0;
+    this.keyJs(TRUNCATED_KEY);
+    this.vArray(keys.length);
+    // The key names whole, however long.
+    const max = this.maxValue;
+    this.maxValue = 0;
+    for (const k of keys) this.vStrJs(k);
+    this.maxValue = max;
+    const from = lenU32(n);
+    const extra = lenU32(n + 1) - from;
+    if (extra !== 0) {
+      this.ensure(extra);
+      this.out.copyWithin(at + from + extra, at + from, this.pos);
+      this.pos += extra;
+      this.moved(at, extra);
+    }
+    putU32(this.out, at, n + 1);
   }
 
 
@@ -248,12 +319,14 @@ export class ListOut extends ByteOut {
    * overrides, a rejected span's fields): nothing reaches a chunk, not even their literals.
    */
   discardBegin(): number {
+    this.truncatedSaved.push(this.truncated.length);
     this.saved.push(this.cur);
     this.cur = new Table(this.nextTable++);
     return this.pos;
   }
 
   discardEnd(mark: number): void {
+    this.truncated.length = this.truncatedSaved.pop()!;
     this.pos = mark;
     this.cur = this.saved.pop()!;
   }

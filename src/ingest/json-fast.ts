@@ -7,7 +7,7 @@ import {
   startTokens, strE, strEscaped, string, stringText, strS, time, timeHi, timeLo, traceIdAt, uint32, UNKNOWN, validId, ws,
 } from './json-tokens.js';
 import { attributeList } from './json-fast-values.js';
-import { decideSpan, spanMeta } from './validate.js';
+import { decideSpan, MAX_TIME_HI, spanMeta } from './validate.js';
 
 /**
  * OTLP/JSON as real senders write it (the OTel SDKs' serializers, the Collector), straight from the bytes into
@@ -20,12 +20,12 @@ import { decideSpan, spanMeta } from './validate.js';
  * Measured on realistic requests (bench/decode.js): 4.9 µs a span for the whole decode into chunks, where JSON.parse
  * alone takes 3.0 µs and the general decoder (JSON.parse, then the walk) ~7.
  */
-export function decodeJsonFast(buf: Buffer): DecodedRequest | undefined {
+export function decodeJsonFast(buf: Buffer, maxAttributeLength = 0): DecodedRequest | undefined {
   // The general decoder sees invalid UTF-8 as U+FFFD (Buffer#toString): leave such a request to it. Checked once,
   // natively (6 µs for 400 KB), so that strings need no per-byte UTF-8 check.
   if (!isUtf8(buf)) return undefined;
   startTokens(buf);
-  enc.begin(buf);
+  enc.begin(buf, maxAttributeLength);
   out = [];
   try {
     request();
@@ -219,7 +219,7 @@ function span(resource: EncodedDimension, scope: EncodedDimension): void {
   const open = (): void => {
     if (chunk >= 0) return;
     if ((seen & TAIL_NEEDS) !== TAIL_NEEDS) giveUp();
-    if (endHi < startHi || (endHi === startHi && endLo < startLo)) giveUp();
+    if (endHi < startHi || (endHi === startHi && endLo < startLo) || endHi >= MAX_TIME_HI) giveUp();
     const chunks = enc.chunkCount;
     chunk = enc.chunkAtText(traceAt);
     // A new trace: its ID is checked now, once (later spans of the trace have the same bytes).

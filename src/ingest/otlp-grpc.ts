@@ -14,6 +14,7 @@ import type { DecodedRequest } from '../model/encoded.js';
 import type { SpanSink } from '../model/ports.js';
 import { statusWithRetryInfo } from './otlp-grpc-status.js';
 import { MAX_BODY_BYTES } from './otlp-http.js';
+import { withinSpanLimit } from './decoded.js';
 import { decodeProtobufRequest } from './otlp-proto.js';
 import { exportResponseProtobuf } from './otlp-response.js';
 
@@ -28,6 +29,8 @@ export interface OtlpGrpcOptions {
   sink: SpanSink;
   /** After decompression; grpc-js answers RESOURCE_EXHAUSTED beyond it. Default 64 MiB, as on HTTP. */
   maxMessageBytes?: number;
+  /** String and bytes attribute values longer are cut and marked (0 = no limit). */
+  maxAttributeLength?: number;
   /** Where unexpected failures (INTERNAL answers) are reported. */
   onError?: (err: unknown) => void;
   /** `--auth-token`: false answers UNAUTHENTICATED before the message is decoded. Undefined = every call allowed. */
@@ -94,7 +97,7 @@ function traceExport(opts: OtlpGrpcOptions) {
     if (refused(call, opts, done)) return;
     let decoded: DecodedRequest;
     try {
-      decoded = decodeProtobufRequest(call.request);
+      decoded = withinSpanLimit(decodeProtobufRequest(call.request, opts.maxAttributeLength));
     } catch (err) {
       done(errorStatus(err, opts));
       return;

@@ -6,6 +6,7 @@ import {
 } from '../model/errors.js';
 import type { SpanSink } from '../model/ports.js';
 import type { DecodedRequest } from '../model/encoded.js';
+import { withinSpanLimit } from './decoded.js';
 import { decodeJsonRequest } from './otlp-json.js';
 import { decodeProtobufRequest } from './otlp-proto.js';
 import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-response.js';
@@ -21,6 +22,8 @@ export interface OtlpHttpOptions {
   sink: SpanSink;
   corsOrigins: readonly string[];
   maxBodyBytes?: number;
+  /** String and bytes attribute values longer are cut and marked (0 = no limit). */
+  maxAttributeLength?: number;
 }
 
 /** POST /v1/traces (OTLP/HTTP, protobuf or JSON, optionally gzip), its CORS preflight, and no-op metrics/logs. */
@@ -52,7 +55,9 @@ export async function otlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions
 
   app.post('/v1/traces', async (req, reply) => {
     const { encoding, body } = await readBody(req, reply, opts.corsOrigins, limit);
-    const decoded: DecodedRequest = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
+    const decoded: DecodedRequest = withinSpanLimit(
+      encoding === 'protobuf' ? decodeProtobufRequest(body, opts.maxAttributeLength) : decodeJsonRequest(body, opts.maxAttributeLength),
+    );
     await opts.sink.consume(decoded);
     return sendExportResponse(reply, encoding, decoded.rejected, decoded.rejectionMessage);
   });

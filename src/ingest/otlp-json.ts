@@ -27,14 +27,17 @@ import { decideSpan, normalParent, spanMeta, spanProblem } from './validate.js';
  * kept: `intValue` is an int, `doubleValue` a double even when whole, `bytesValue` bytes. What real senders
  * write goes through a byte-level fast path (json-fast.ts) that gives the same bytes or leaves the request here.
  */
-export function decodeJsonRequest(text: string | Buffer): DecodedRequest {
-  return decodeJsonFast(typeof text === 'string' ? Buffer.from(text, 'utf8') : text) ?? decodeJsonGeneral(text);
+export function decodeJsonRequest(text: string | Buffer, maxAttributeLength = 0): DecodedRequest {
+  return (
+    decodeJsonFast(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, maxAttributeLength) ??
+    decodeJsonGeneral(text, maxAttributeLength)
+  );
 }
 
 /** The general decoder: JSON.parse, then every rule; what decodeJsonFast leaves to it (json-fast.ts). */
-export function decodeJsonGeneral(text: string | Buffer): DecodedRequest {
+export function decodeJsonGeneral(text: string | Buffer, maxAttributeLength = 0): DecodedRequest {
   const root = object(parse(typeof text === 'string' ? text : text.toString('utf8')), 'ExportTraceServiceRequest');
-  enc.begin();
+  enc.begin(undefined, maxAttributeLength);
   const out: SpanMeta[] = [];
   const rej = new Rejections();
   const all = list(root.resourceSpans ?? root.resource_spans, 'resourceSpans');

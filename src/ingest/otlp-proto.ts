@@ -4,7 +4,7 @@ import type { DecodedRequest, EncodedDimension, SpanMeta } from '../codec/types.
 import { Rejections } from './decoded.js';
 import { ProtoReader, Ranges, u32le } from './proto-reader.js';
 import { keyValue, resetValues } from './proto-values.js';
-import { decideSpan, spanMeta, spanProblem } from './validate.js';
+import { decideSpan, MAX_TIME_HI, spanMeta, spanProblem } from './validate.js';
 
 /**
  * ExportTraceServiceRequest (protobuf) -> SpanMetas and chunks, straight from the bytes: a schema-specific
@@ -12,11 +12,12 @@ import { decideSpan, spanMeta, spanProblem } from './validate.js';
  * wire type), so a known field sent with another wire type is skipped like an unknown one. Each message is
  * walked once to find its fields (proto3: the last scalar wins, repeated fields append), then encoded in the
  * chunk format's order; attribute keys and values go from the request's bytes to the chunk without becoming
- * JS strings (codec/encoder.ts).
+ * JS strings (codec/encoder.ts). String and bytes values longer than `maxAttributeLength` bytes (0 = no limit) are
+ * cut and marked (codec/format.ts TRUNCATED_KEY).
  */
-export function decodeProtobufRequest(buf: Buffer): DecodedRequest {
+export function decodeProtobufRequest(buf: Buffer, maxAttributeLength = 0): DecodedRequest {
   resetValues();
-  enc.begin(buf);
+  enc.begin(buf, maxAttributeLength);
   const c: Ctx = { r: new ProtoReader(buf), out: [], rej: new Rejections() };
   const r = c.r;
   const end = buf.length;
@@ -172,7 +173,7 @@ function span(c: Ctx, end: number, resource: EncodedDimension, scope: EncodedDim
   const parentSpanId = pidE === pidS ? '' : hexOf(buf, pidS, pidE);
   const valid =
     tidE - tidS === 16 && !allZero(buf, tidS, tidE) && sidE - sidS === 8 && !allZero(buf, sidS, sidE) &&
-    (pidE - pidS === 0 || pidE - pidS === 8) && (endHi > startHi || (endHi === startHi && endLo >= startLo));
+    (pidE - pidS === 0 || pidE - pidS === 8) && (endHi > startHi || (endHi === startHi && endLo >= startLo)) && endHi < MAX_TIME_HI;
   const start = startAt < 0 ? 0n : buf.readBigUInt64LE(startAt);
   const stop = endAt < 0 ? 0n : buf.readBigUInt64LE(endAt);
   if (!valid) c.rej.reject(spanProblem(hexOf(buf, tidS, tidE), spanId, parentSpanId, start, stop));

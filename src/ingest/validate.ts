@@ -15,8 +15,16 @@ export function spanProblem(traceId: string, spanId: string, parentSpanId: strin
     return `span ${label(spanId)}: parent_span_id must be empty or 8 bytes, got ${parentSpanId.length / 2}`;
   }
   if (end < start) return `span ${label(spanId)}: end_time_unix_nano ${end} is before start_time_unix_nano ${start}`;
+  if (end > MAX_TIME) return `span ${label(spanId)}: end_time_unix_nano ${end} is beyond 2^63-1 (the year 2262), the latest time tracelite stores`;
   return '';
 }
+
+/**
+ * Times are kept as SQLite's signed 64-bit INTEGER: a span ending after 2^63−1 ns (the year 2262) is rejected
+ * (its start is before its end, so it fits too). MAX_TIME_HI is the bound on the upper 32 bits the decoders read.
+ */
+export const MAX_TIME = 2n ** 63n - 1n;
+export const MAX_TIME_HI = 0x80000000;
 
 /** A span ID for a message: short enough to read, long enough to find. */
 function label(spanId: string): string {

@@ -7,6 +7,7 @@ import {
 } from '../model/errors.js';
 import type { SpanSink } from '../model/ports.js';
 import { MAX_BODY_BYTES } from './otlp-http.js';
+import { withinSpanLimit } from './decoded.js';
 import { decodeZipkinJson } from './zipkin-json.js';
 import { decodeZipkinProto } from './zipkin-proto.js';
 import { corsHeaders, decompress } from './http-body.js';
@@ -16,6 +17,8 @@ export interface ZipkinHttpOptions {
   sink: SpanSink;
   corsOrigins: readonly string[];
   maxBodyBytes?: number;
+  /** String and bytes attribute values longer are cut and marked (0 = no limit). */
+  maxAttributeLength?: number;
 }
 
 /**
@@ -57,7 +60,7 @@ export async function zipkinHttpRoutes(app: FastifyInstance, opts: ZipkinHttpOpt
       throw new UnsupportedMediaTypeError(`unsupported Content-Type "${type}": send application/json or application/x-protobuf (Zipkin v2)`);
     }
     const body = await decompress(req, limit);
-    const decoded = proto ? decodeZipkinProto(body) : decodeZipkinJson(body);
+    const decoded = withinSpanLimit(proto ? decodeZipkinProto(body, opts.maxAttributeLength) : decodeZipkinJson(body, opts.maxAttributeLength));
     await opts.sink.consume(decoded);
     return reply.code(202).send();
   });

@@ -15,15 +15,15 @@ import { decodeJsonRequest } from './otlp-json.js';
  * time) is rejected alone and counted in `rejected`: stored, it could shadow the complete span under the
  * (traceId, spanId) idempotency.
  */
-export function decodeZipkinJson(body: Buffer | string): DecodedRequest {
+export function decodeZipkinJson(body: Buffer | string, maxAttributeLength = 0): DecodedRequest {
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  return decodeZipkinSpans(parseZipkinJson(text));
+  return decodeZipkinSpans(parseZipkinJson(text), maxAttributeLength);
 }
 
 /** Normalised spans (from JSON, or any other Zipkin encoding) → a DecodedRequest. */
-export function decodeZipkinSpans(spans: readonly ZipkinSpan[]): DecodedRequest {
+export function decodeZipkinSpans(spans: readonly ZipkinSpan[], maxAttributeLength = 0): DecodedRequest {
   const { request, rejections } = zipkinToOtlpRequest(spans);
-  const decoded = decodeJsonRequest(JSON.stringify(request));
+  const decoded = decodeJsonRequest(JSON.stringify(request), maxAttributeLength);
   if (rejections.length === 0) return decoded;
   const messages = [...rejections.slice(0, 3), ...(decoded.rejectionMessage ? [decoded.rejectionMessage] : [])];
   const rejected = decoded.rejected + rejections.length;

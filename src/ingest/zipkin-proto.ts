@@ -9,7 +9,7 @@ import type { ZipkinEndpoint, ZipkinSpan } from './zipkin-map.js';
  * the Collector's zipkin exporter with `format: proto` send) → the same spans the JSON decoder checks, then
  * the same mapping. proto3 defaults: 0 timestamp, 0 duration and empty strings mean absent.
  */
-export function decodeZipkinProto(buf: Buffer): DecodedRequest {
+export function decodeZipkinProto(buf: Buffer, maxAttributeLength = 0): DecodedRequest {
   const r = new ProtoReader(buf);
   const spans: ZipkinSpan[] = [];
   while (r.pos < buf.length) {
@@ -19,7 +19,7 @@ export function decodeZipkinProto(buf: Buffer): DecodedRequest {
       spans.push(span(r, end, spans.length));
     } else r.skip(tag, buf.length, 'ListOfSpans');
   }
-  return decodeZipkinSpans(spans);
+  return decodeZipkinSpans(spans, maxAttributeLength);
 }
 
 const KINDS: ZipkinSpan['kind'][] = ['', 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];

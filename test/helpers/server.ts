@@ -35,6 +35,9 @@ export async function startServer(
     authToken?: string;
     allowedHosts?: string[];
     host?: string;
+    /** --max-attribute-length (default 64 KiB, 0 = none) and --max-body-size (default 64 MiB). */
+    maxAttributeLength?: number;
+    maxBodyBytes?: number;
   } = {},
 ): Promise<TestServer> {
   const temp = opts.db === undefined ? tempDbPath() : undefined;
@@ -45,6 +48,7 @@ export async function startServer(
       queueSpans: opts.queueSpans ?? 200_000, maxSpans: opts.maxSpans, forward: opts.forward, forwardQueueSpans: opts.forwardQueueSpans,
       authToken: opts.authToken, allowedHosts: opts.allowedHosts,
       sampling: opts.sampling, decisionWaitMs: opts.decisionWaitMs, samplingMaxAgeMs: opts.samplingMaxAgeMs, samplingBuffer: opts.samplingBuffer,
+      maxAttributeLength: opts.maxAttributeLength, maxBodyBytes: opts.maxBodyBytes,
     },
     { listen: opts.listen, now: opts.now, graceMs: opts.graceMs },
   );

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       forwardQueueSpans: 100_000,
       authToken: '',
       allowedHosts: [],
+      maxAttributeLength: 64 * 1024,
+      maxBodyBytes: 64 * 1024 ** 2,
     });
   });
 
@@ -62,6 +64,8 @@ describe('loadConfig', () => {
         TRACELITE_FORWARD_QUEUE: '5000',
         TRACELITE_AUTH_TOKEN: 's3cret-token',
         TRACELITE_ALLOWED_HOSTS: 'tracelite.internal, box.lan',
+        TRACELITE_MAX_ATTRIBUTE_LENGTH: '1000',
+        TRACELITE_MAX_BODY_SIZE: '8MiB',
       },
       [],
     );
@@ -85,7 +89,18 @@ describe('loadConfig', () => {
       forwardQueueSpans: 5000,
       authToken: 's3cret-token',
       allowedHosts: ['tracelite.internal', 'box.lan'],
+      maxAttributeLength: 1000,
+      maxBodyBytes: 8 * 1024 ** 2,
     });
+  });
+
+  it('reads the input limits: --max-attribute-length (0 = none) and --max-body-size, in bounds', () => {
+    expect(run({}, ['--max-attribute-length', '0']).maxAttributeLength).toBe(0);
+    expect(run({}, ['--max-attribute-length', '4KiB']).maxAttributeLength).toBe(4096);
+    expect(run({}, ['--max-body-size', '1MB']).maxBodyBytes).toBe(1e6);
+    expect(() => run({}, ['--max-attribute-length', 'lots'])).toThrow(/--max-attribute-length: "lots" is not a size/);
+    expect(() => run({}, ['--max-body-size', '0'])).toThrow(/--max-body-size: "0" .*1KiB to 1GiB/);
+    expect(() => run({}, ['--max-body-size', '2GiB'])).toThrow(/--max-body-size/);
   });
 
   it('reads the sampling flags: a policy name or file, durations in ms, s or m', () => {

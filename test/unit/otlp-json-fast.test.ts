@@ -61,7 +61,8 @@ describe('JSON fast path', () => {
       links: Array.from({ length: 129 }, () => ({ traceId: TID, spanId: SID })),
     })],
     ['late dropped counts that are 0', req({ attributes: [], events: [], links: [], droppedAttributesCount: 0, droppedEventsCount: 0 })],
-    ['times across the whole uint64 range', req({ startTimeUnixNano: '0', endTimeUnixNano: '18446744073709551615', events: [{ timeUnixNano: '9223372036854775808' }] })],
+    // Span times end at 2^63−1 (what SQLite's INTEGER stores; beyond, the span is rejected: ingest/validate.ts), event times anywhere.
+    ['times across the whole range', req({ startTimeUnixNano: '0', endTimeUnixNano: '9223372036854775807', events: [{ timeUnixNano: '18446744073709551615' }] })],
   ])('takes %s', (_name, text) => {
     expect(agrees(text)).toBeDefined();
   });

